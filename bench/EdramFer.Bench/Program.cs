@@ -1,0 +1,16 @@
+// Benchmark dispatcher: dotnet run --project bench/EdramFer.Bench -c Release -- <benchmark> [options]
+// Each benchmark lives in its own file and writes its own section of docs/benchmarks.md.
+using EdramFer.Bench;
+
+var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["preprocess"] = PreprocessBenchmark.Run,
+    ["onnx"] = OnnxBenchmark.Run,
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: EdramFer.Bench <{string.Join("|", benchmarks.Keys)}> [options]");
+    return 2;
+}
+return run(args[1..]);

@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using EdramFer.Vision;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary>Face-detector options shared by every command that preprocesses images.</summary>
+public class DetectorSettings : CommandSettings
+{
+    // No [DefaultValue]: null means "not given", so scoring commands can fall back to the model's own preprocessing.
+    [CommandOption("--detector <CHAIN>"),
+     Description("Detector chain, comma-separated, tried in order: ssd, yunet, haar, none (none = images are face crops). Default: haar; score/evaluate: the model's own")]
+    public string? Detector { get; init; }
+    [CommandOption("--ssd-model <PB>"), Description("res10 SSD TensorFlow graph (opencv_face_detector_uint8.pb); env EDRAM_SSD_MODEL")]
+    public string? SsdModel { get; init; }
+    [CommandOption("--ssd-config <PBTXT>"), Description("res10 SSD graph config (opencv_face_detector.pbtxt); env EDRAM_SSD_CONFIG")]
+    public string? SsdConfig { get; init; }
+    [CommandOption("--yunet-model <ONNX>"), Description("YuNet model (face_detection_yunet_2023mar.onnx); env EDRAM_YUNET_MODEL")]
+    public string? YuNetModel { get; init; }
+    [CommandOption("--cascade <XML>"), Description("Haar/LBP cascade (default: opencv-data's frontal face cascade)")]
+    public string? Cascade { get; init; }
+    [CommandOption("--no-face <POLICY>"), Description("When no face is found: centre | whole | reject (default: centre; score/evaluate: the model's own)")]
+    public string? NoFace { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        try { ToPreprocessOptions(); }
+        catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+        return ValidationResult.Success();
+    }
+
+    /// <summary>The preprocessing options these settings describe (model paths fall back to environment variables).</summary>
+    public PreprocessOptions ToPreprocessOptions(PreprocessOptions? defaults = null)
+    {
+        var o = defaults ?? new PreprocessOptions();
+        var detectors = Detector is null ? o.Detectors.Where(k => k != DetectorKind.None).ToArray() : Detector.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => d.ToLowerInvariant() switch
+            {
+                "ssd" => DetectorKind.Ssd,
+                "yunet" => DetectorKind.YuNet,
+                "haar" => DetectorKind.Haar,
+                "none" => DetectorKind.None,
+                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected ssd, yunet, haar or none."),
+            }).Where(k => k != DetectorKind.None).ToArray();
+        var policy = NoFace is null ? o.NoFacePolicy : NoFace.ToLowerInvariant() switch
+        {
+            "centre" or "center" => NoFacePolicy.CentreCrop,
+            "whole" => NoFacePolicy.WholeImage,
+            "reject" => NoFacePolicy.Reject,
+            _ => throw new ArgumentException($"Unknown --no-face policy '{NoFace}': expected centre, whole or reject."),
+        };
+        return o with
+        {
+            Detectors = detectors,
+            // Without detection the image is already a face crop: use all of it.
+            NoFacePolicy = detectors.Length == 0 ? NoFacePolicy.WholeImage : policy,
+            SsdModelPath = SsdModel ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? o.SsdModelPath,
+            SsdConfigPath = SsdConfig ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? o.SsdConfigPath,
+            YuNetModelPath = YuNetModel ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? o.YuNetModelPath,
+            CascadePath = Cascade ?? o.CascadePath,
+        };
+    }
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel;
+using EdramFer.Training.Model;
+using EdramFer.Training.Onnx;
+using EdramFer.Training.Train;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary>
+/// <c>edram export</c>: writes a checkpoint as an unrolled ONNX model, checks it against TorchSharp with ONNX Runtime and
+/// prints the measured differences. Exit codes: 0 written and within tolerance, 1 bad arguments, unreadable checkpoint or
+/// failed parity (no file is left behind).
+/// </summary>
+public sealed class ExportCommand : Command<ExportCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--checkpoint <PATH>"), Description("Checkpoint file or run folder (checkpoints/best.ckpt, else last.ckpt)")]
+        public string? Checkpoint { get; init; }
+        [CommandOption("--output <PATH>"), Description("The .onnx file to write")]
+        public string Output { get; init; } = "";
+        [CommandOption("--opset <N>"), DefaultValue(17), Description("ONNX opset, 16 (first with GridSample) to 21")]
+        public int Opset { get; init; } = 17;
+        [CommandOption("--batch-norm-nodes"), Description("Emit BatchNormalization nodes instead of folding batch norm (smaller file)")]
+        public bool BatchNormNodes { get; init; }
+        [CommandOption("--weights-only <PATH>"), Description("Also write a weights-only checkpoint (no optimiser state, no machine paths)")]
+        public string? WeightsOnly { get; init; }
+        [CommandOption("--random <PRESET>"), Description("No checkpoint: export seeded random weights of this preset (paper | cpu) for testing consumers")]
+        public string? RandomPreset { get; init; }
+        [CommandOption("--labels <LIST>"), DefaultValue("angry,disgust,fear,happy,neutral,sad,surprise"), Description("Class names for --random")]
+        public string Labels { get; init; } = "angry,disgust,fear,happy,neutral,sad,surprise";
+        [CommandOption("--seed <N>"), DefaultValue(1), Description("Seed for --random")]
+        public int Seed { get; init; } = 1;
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required, e.g. --output onnx/edram-fer2013.onnx");
+            if (string.IsNullOrWhiteSpace(Checkpoint) == string.IsNullOrWhiteSpace(RandomPreset))
+                return ValidationResult.Error("Give exactly one of --checkpoint <file or run folder> and --random <paper|cpu>");
+            if (Opset is < 16 or > 21) return ValidationResult.Error($"--opset must be 16 to 21, got {Opset}");
+            if (WeightsOnly != null && Checkpoint == null) return ValidationResult.Error("--weights-only needs --checkpoint");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var options = new OnnxExportOptions { Opset = s.Opset, FoldBatchNorm = !s.BatchNormNodes };
+        OnnxExportReport report;
+        try
+        {
+            if (s.RandomPreset is { } preset)
+            {
+                var labels = s.Labels.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var config = EdramConfig.FromPreset(preset) with { Classes = labels.Length };
+                using var model = EdramOnnxExporter.CreateRandomModel(config, s.Seed);
+                report = EdramOnnxExporter.Export(model, new TrainState { Config = config, Labels = labels }, s.Output, options);
+            }
+            else
+            {
+                var path = Training.Train.Checkpoint.Resolve(s.Checkpoint!);
+                AnsiConsole.MarkupLine($"Checkpoint [blue]{path.EscapeMarkup()}[/]");
+                var (state, model) = Training.Train.Checkpoint.LoadModel(path);
+                using (model)
+                {
+                    report = EdramOnnxExporter.Export(model, state, s.Output, options);
+                    if (s.WeightsOnly != null)
+                    {
+                        Training.Train.Checkpoint.SaveForInference(s.WeightsOnly, state, model);
+                        AnsiConsole.MarkupLine($"Weights-only checkpoint [blue]{s.WeightsOnly.EscapeMarkup()}[/] ({new FileInfo(s.WeightsOnly).Length / 1e6:F1} MB)");
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]Export failed:[/] {e.Message.EscapeMarkup()}");
+            return 1;
+        }
+
+        var table = new Table().AddColumns("output", "max |onnx − torch|");
+        foreach (var (name, diff) in report.Parity.MaxAbsDiff) table.AddRow(name, diff.ToString("E2"));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Wrote [green]{report.Path.EscapeMarkup()}[/]: {report.Bytes / 1e6:F1} MB, opset {report.Opset}, {report.Nodes} nodes, " +
+                               $"{report.InitializerElements / 1e6:F1} M stored values; parity on {report.Parity.Images} images within 1e-4.");
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+using System.ComponentModel;
+using EdramFer.ML;
+using Microsoft.ML;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary>
+/// <c>edram pipeline</c>: saves the fitted end-to-end ML.NET pipeline (PreprocessFace on a <c>path</c> column, then
+/// ApplyEdram) as a zip that <c>edram score --model x.zip</c> and <c>mlContext.Model.Load</c> read. The zip refers to
+/// the .onnx by path and SHA-256 (see <see cref="EdramScoringEstimator"/>). Exit codes: 0 saved, 1 failed.
+/// </summary>
+public sealed class PipelineCommand : Command<PipelineCommand.Settings>
+{
+    public sealed class Settings : DetectorSettings
+    {
+        [CommandOption("--model <ONNX>"), Description("EDRAM ONNX model")]
+        public string Model { get; init; } = "";
+        [CommandOption("--output <ZIP>"), Description("Pipeline zip to write, e.g. pipelines/edram.zip")]
+        public string Output { get; init; } = "";
+        [CommandOption("--gpu <DEVICE>"), DefaultValue("none"), Description("Saved in the pipeline: CUDA device id, auto (GPU 0 with CPU fallback) or none")]
+        public string Gpu { get; init; } = "none";
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (an EDRAM .onnx)");
+            if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the pipeline .zip)");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        try
+        {
+            var gpu = new ModelRunSettings { Model = s.Model, Input = "-", Gpu = s.Gpu }.ParseGpu();
+            var ml = new MLContext(seed: 0);
+            var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions
+            {
+                ModelPath = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
+            });
+            var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);
+            var pipeline = ml.Transforms.PreprocessFace("Face", "path", preprocess).Append(scoring);
+            var empty = ml.Data.LoadFromEnumerable(Array.Empty<PathRow>());
+            var model = pipeline.Fit(empty);
+            var output = Path.GetFullPath(s.Output);
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            var temp = output + ".tmp";
+            ml.Model.Save(model, empty.Schema, temp);
+            File.Move(temp, output, overwrite: true);
+            AnsiConsole.MarkupLine($"Saved {output.EscapeMarkup()}: PreprocessFace (detectors {string.Join(",", preprocess.Detectors).EscapeMarkup()}) + ApplyEdram " +
+                                   $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}); keep {Path.GetFileName(s.Model).EscapeMarkup()} where it is or set {EdramPipeline.ModelFolderVariable}");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLine($"[red]pipeline failed:[/] {e.Message.EscapeMarkup()}");
+            return 1;
+        }
+    }
+
+    private sealed class PathRow
+    {
+        public string path { get; set; } = "";
+    }
+}

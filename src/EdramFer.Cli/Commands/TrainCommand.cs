@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using EdramFer.Training.Model;
+using EdramFer.Training.Train;
+using EdramFer.Vision;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary><c>edram train</c>: trains EDRAM with progress, checkpoints and resume.</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : DetectorSettings
+    {
+        [CommandOption("--dataset <SPEC>"), Description("fer2013:DIR | affectnet:DIR | csv:FILE | folder:DIR")]
+        public string Dataset { get; init; } = "";
+        [CommandOption("--validation <SPEC>"), Description("Validation set (csv:FILE or folder:DIR); default: the dataset's own split or a 10% holdout")]
+        public string? Validation { get; init; }
+        [CommandOption("--output <DIR>"), Description("Run folder: checkpoints/, epochs.jsonl, metrics.json")]
+        public string Output { get; init; } = "";
+        [CommandOption("--epochs <N>"), DefaultValue(30)] public int Epochs { get; init; } = 30;
+        [CommandOption("--batch-size <N>"), DefaultValue(64)] public int BatchSize { get; init; } = 64;
+        [CommandOption("--lr <RATE>"), DefaultValue(1e-4), Description("Adam learning rate (seed paper: 1e-4)")]
+        public double LearningRate { get; init; } = 1e-4;
+        [CommandOption("--steps <N>"), Description("Glimpses per image (preset default: paper 8, cpu 6)")]
+        public int? Steps { get; init; }
+        [CommandOption("--zoom-limit <Z>"), DefaultValue(1f), Description("Upper bound of the zoom (1, or the paper's 0.5 and 0.3)")]
+        public float ZoomLimit { get; init; } = 1f;
+        [CommandOption("--preset <NAME>"), DefaultValue("paper"), Description("paper | cpu")]
+        public string Preset { get; init; } = "paper";
+        [CommandOption("--device <DEVICE>"), DefaultValue("auto"), Description("auto | cpu | cuda")]
+        public string Device { get; init; } = "auto";
+        [CommandOption("--seed <N>"), DefaultValue(1)] public int Seed { get; init; } = 1;
+        [CommandOption("--no-augment"), Description("Turn online augmentation off")] public bool NoAugment { get; init; }
+        [CommandOption("--last-step-loss"), Description("Cross-entropy on the last glimpse only (default: every glimpse)")]
+        public bool LastStepLoss { get; init; }
+        [CommandOption("--zoom-weight <W>"), DefaultValue(1f)] public float ZoomWeight { get; init; } = 1f;
+        [CommandOption("--affectnet-classes <N>"), DefaultValue(7)] public int AffectNetClasses { get; init; } = 7;
+        [CommandOption("--max-train <N>"), DefaultValue(0), Description("Use at most N training images (0 = all)")]
+        public int MaxTrain { get; init; }
+        [CommandOption("--max-validation <N>"), DefaultValue(0)] public int MaxValidation { get; init; }
+        [CommandOption("--cache <DIR>"), Description("Preprocessed-image cache (default: <output>/cache)")]
+        public string? Cache { get; init; }
+        [CommandOption("--threads <N>"), DefaultValue(0)] public int Threads { get; init; }
+        [CommandOption("--resume"), Description("Continue the run in --output from checkpoints/last.ckpt")]
+        public bool Resume { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Dataset)) return ValidationResult.Error("--dataset is required, e.g. fer2013:../shared/data/fer2013");
+            if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the run folder)");
+            if (Epochs < 1 || BatchSize < 2) return ValidationResult.Error("--epochs must be ≥ 1 and --batch-size ≥ 2");
+            if (ZoomLimit is <= 0 or > 1) return ValidationResult.Error($"--zoom-limit must be in (0, 1], got {ZoomLimit}");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var config = EdramConfig.FromPreset(s.Preset) with { ZoomLimit = s.ZoomLimit };
+        if (s.Steps is int steps) config = config with { Steps = steps };
+        var options = new TrainOptions
+        {
+            Dataset = s.Dataset, Validation = s.Validation, Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate,
+            Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
+            Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
+            MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
+        };
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        TrainResult? result = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                ProgressTask Task(string key, string text) => tasks.TryGetValue(key, out var t) ? t : tasks[key] = ctx.AddTask(text);
+                var trainer = new Trainer(config, options, s.ToPreprocessOptions(), s.Output, new SyncProgress<TrainProgress>(p =>
+                {
+                    if (p.Phase.StartsWith("preprocess"))
+                    {
+                        var t = Task(p.Phase, p.Phase);
+                        t.MaxValue = p.Batches; t.Value = p.Batch;
+                        return;
+                    }
+                    var task = Task("epoch" + p.Epoch, $"epoch {p.Epoch}/{p.Epochs}");
+                    task.MaxValue = Math.Max(1, p.Batches);
+                    task.Value = p.Batch;
+                    task.Description = p.Validation is { } v
+                        ? $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P1} | val acc {v.Accuracy:P1} mean/class {v.MeanPerClassAccuracy:P1} | {p.ImagesPerSecond:F0} img/s"
+                        : $"epoch {p.Epoch}/{p.Epochs} {p.Phase} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s lr {p.LearningRate:G2}";
+                }));
+                result = trainer.Run(s.Resume, cts.Token);
+            });
+        if (result is null) return 1;
+        if (!result.Completed)
+        {
+            AnsiConsole.MarkupLine($"[yellow]Interrupted at epoch {result.State.Epoch + 1}, batch {result.State.Batch}; checkpoint saved. Continue with --resume.[/]");
+            return 2;
+        }
+        var m = result.BestMetrics;
+        if (m != null)
+        {
+            var table = new Table().AddColumns("class", "accuracy");
+            foreach (var (label, acc) in m.PerClassAccuracy) table.AddRow(label, $"{acc:P1}");
+            table.AddRow("[bold]overall[/]", $"[bold]{m.Accuracy:P2}[/]").AddRow("mean per class", $"{m.MeanPerClassAccuracy:P2}");
+            AnsiConsole.Write(table);
+        }
+        AnsiConsole.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
+        return 0;
+    }
+}
+
+/// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool and reorders).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

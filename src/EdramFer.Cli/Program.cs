@@ -1,0 +1,14 @@
+using EdramFer.Cli.Commands;
+using Spectre.Console.Cli;
+
+// Exit codes: 0 success, 1 the run failed (bad arguments, unreadable model, I/O error), 2 interrupted (Ctrl-C; state saved).
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("edram");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (unrolled, checked against TorchSharp).");
+    config.AddCommand<ScoreCommand>("score").WithDescription("Score the images of a CSV with an ONNX model or a pipeline zip (resumable).");
+    config.AddCommand<PipelineCommand>("pipeline").WithDescription("Save the end-to-end ML.NET pipeline (preprocess + ApplyEdram) as a zip.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train EDRAM on FER2013, AffectNet, a CSV or class folders.");
+});
+return app.Run(args);

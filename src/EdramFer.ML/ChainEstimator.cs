@@ -1,0 +1,79 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace EdramFer.ML;
+
+/// <summary>
+/// Base of the EdramFer estimators: each builds, for a given input schema, a chain of built-in saveable transforms
+/// around its <c>CustomMapping</c> (see <see cref="StateChannel"/>), after checking the input columns. The fitted
+/// result is that chain, so <c>mlContext.Model.Save/Load</c> handles it like any ML.NET pipeline.
+/// </summary>
+public abstract class ChainEstimator : IEstimator<ITransformer>
+{
+    private protected ChainEstimator(TransformsCatalog catalog)
+    {
+        Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+    }
+
+    /// <summary>The catalog the built-in parts of the chain come from.</summary>
+    private protected TransformsCatalog Catalog { get; }
+
+    /// <summary>Checks the input columns (throws naming the column and the expected type) and builds the chain.</summary>
+    private protected abstract IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema);
+
+    /// <summary>Fits the chain (no pass over the data: every part is fixed at construction).</summary>
+    /// <returns>A <see cref="TransformerChain{TLastTransformer}"/> of built-in transformers.</returns>
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Build(InputColumn.From(input.Schema)).Fit(input);
+    }
+
+    /// <summary>The output schema; fails before <see cref="Fit"/> when an input column is missing or has the wrong type.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return Build(InputColumn.From(inputSchema)).GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>The input column, or ML.NET's "Could not find input column" error.</summary>
+    private protected static InputColumn Require(IReadOnlyList<InputColumn> schema, string name) =>
+        schema.LastOrDefault(c => c.Name == name) ?? throw SchemaCheck.Missing(name);
+
+    /// <summary>Several CopyColumns in a row (ML.NET 5's public CopyColumns takes one pair).</summary>
+    private protected static IEstimator<ITransformer> Copy(TransformsCatalog catalog, IEnumerable<(string Output, string Input)> pairs)
+    {
+        IEstimator<ITransformer>? chain = null;
+        foreach (var (output, input) in pairs)
+        {
+            var copy = catalog.CopyColumns(output, input);
+            chain = chain is null ? copy : chain.Append(copy);
+        }
+        return chain ?? throw new ArgumentException("no columns to copy", nameof(pairs));
+    }
+}
+
+/// <summary>An input column as the estimators check it, from a fitted schema or a schema shape.</summary>
+public sealed record InputColumn(string Name, DataViewType ItemType, SchemaShape.Column.VectorKind Kind)
+{
+    /// <summary>True for a scalar text column.</summary>
+    public bool IsText => Kind == SchemaShape.Column.VectorKind.Scalar && ItemType is TextDataViewType;
+    /// <summary>True for a known- or variable-size vector of bytes.</summary>
+    public bool IsByteVector => Kind != SchemaShape.Column.VectorKind.Scalar && ItemType == NumberDataViewType.Byte;
+
+    /// <summary>The type as ML.NET prints it.</summary>
+    public override string ToString() => Kind switch
+    {
+        SchemaShape.Column.VectorKind.Scalar => ItemType.ToString(),
+        SchemaShape.Column.VectorKind.Vector => $"Vector<{ItemType}, known size>",
+        _ => $"Vector<{ItemType}>",
+    };
+
+    internal static IReadOnlyList<InputColumn> From(SchemaShape shape) =>
+        shape.Select(c => new InputColumn(c.Name, c.ItemType, c.Kind)).ToList();
+
+    internal static IReadOnlyList<InputColumn> From(DataViewSchema schema) =>
+        schema.Select(c => c.Type is VectorDataViewType v
+            ? new InputColumn(c.Name, v.ItemType, v.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector)
+            : new InputColumn(c.Name, c.Type, SchemaShape.Column.VectorKind.Scalar)).ToList();
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using EdramFer.Vision;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdramFer.ML;
+
+/// <summary>
+/// What an exported EDRAM ONNX model says about itself (DESIGN §3): labels, steps, input size and scaling, whether its
+/// valence/arousal head was trained, and the preprocessing it was trained with. <see cref="Read(string)"/> checks the
+/// graph's inputs and outputs and throws naming the file and what was expected.
+/// </summary>
+public sealed record EdramModelInfo
+{
+    /// <summary>Input tensor name: float32 [N,1,S,S].</summary>
+    public const string InputName = "image";
+    /// <summary>Class probabilities [N,C].</summary>
+    public const string ProbabilitiesName = "probabilities";
+    /// <summary>Valence and arousal [N,2] (tanh).</summary>
+    public const string ValenceArousalName = "valence_arousal";
+    /// <summary>Affine θ of every glimpse [N,T,6].</summary>
+    public const string GlimpsesName = "glimpses";
+    /// <summary>Class probabilities after every glimpse [N,T,C].</summary>
+    public const string StepProbabilitiesName = "step_probabilities";
+
+    /// <summary>Absolute path of the model file.</summary>
+    public required string Path { get; init; }
+    /// <summary>Lower-case hex SHA-256 of the file.</summary>
+    public required string Sha256 { get; init; }
+    /// <summary>Class labels in output order (<c>edram.labels</c>).</summary>
+    public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>Glimpses per image (<c>edram.steps</c>).</summary>
+    public required int Steps { get; init; }
+    /// <summary>Side of the square input (<c>edram.input_size</c>).</summary>
+    public required int InputSize { get; init; }
+    /// <summary>Multiplier from pixel bytes to input floats (<c>edram.input_scale</c>, 1/255).</summary>
+    public required float InputScale { get; init; }
+    /// <summary>Added after scaling (<c>edram.input_offset</c>).</summary>
+    public required float InputOffset { get; init; }
+    /// <summary>True when the valence/arousal head was trained (<c>edram.has_valence_arousal</c>).</summary>
+    public required bool HasValenceArousal { get; init; }
+    /// <summary>The preprocessing the model was trained with (<c>preprocess.*</c>; defaults for missing keys; no detector paths).</summary>
+    public required PreprocessOptions Preprocess { get; init; }
+    /// <summary>Every metadata pair of the model.</summary>
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+
+    /// <summary>Reads and checks a model file (creates a CPU session; about as costly as loading the model).</summary>
+    public static EdramModelInfo Read(string modelPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        var full = System.IO.Path.GetFullPath(modelPath);
+        if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(full, new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR });
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"'{modelPath}' is not a loadable ONNX model: {e.Message.Trim()}", e);
+        }
+        using (session) return Read(session, full, Hash(full));
+    }
+
+    /// <summary>Reads and checks the metadata and signature of an open session.</summary>
+    public static EdramModelInfo Read(InferenceSession session, string path, string sha256)
+    {
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        string Need(string key) => meta.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v) ? v
+            : throw new InvalidDataException($"'{path}' is not an EDRAM model: metadata key '{key}' is missing (expected an export of EdramOnnxExporter)");
+        int Int(string key) => int.TryParse(Need(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
+            : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected an integer");
+        float Float(string key) => float.TryParse(Need(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f
+            : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected a number");
+
+        var labels = Need("edram.labels").Split(',').Select(l => l.Trim()).ToArray();
+        if (labels.Length < 2 || labels.Any(l => l.Length == 0) || labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != labels.Length)
+            throw new InvalidDataException($"'{path}': metadata 'edram.labels' is '{meta["edram.labels"]}', expected 2 or more distinct non-empty labels");
+        var steps = Int("edram.steps");
+        var size = Int("edram.input_size");
+        var info = new EdramModelInfo
+        {
+            Path = path,
+            Sha256 = sha256,
+            Labels = labels,
+            Steps = steps,
+            InputSize = size,
+            InputScale = Float("edram.input_scale"),
+            InputOffset = meta.ContainsKey("edram.input_offset") ? Float("edram.input_offset") : 0f,
+            HasValenceArousal = meta.TryGetValue("edram.has_valence_arousal", out var va) && va.Trim().Equals("true", StringComparison.OrdinalIgnoreCase),
+            Preprocess = FromMetadata(meta, path),
+            Metadata = new Dictionary<string, string>(meta),
+        };
+        if (info.Preprocess.OutputSize != size)
+            throw new InvalidDataException($"'{path}': preprocess.output_size {info.Preprocess.OutputSize} differs from edram.input_size {size}");
+        CheckSignature(session, info);
+        return info;
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static PreprocessOptions FromMetadata(IReadOnlyDictionary<string, string> meta, string path)
+    {
+        try
+        {
+            return PreprocessOptions.FromMetadata(meta);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"'{path}': {e.Message}", e);
+        }
+    }
+
+    private static void CheckSignature(InferenceSession session, EdramModelInfo info)
+    {
+        var path = info.Path;
+        int c = info.Labels.Count, t = info.Steps, s = info.InputSize;
+        if (!session.InputMetadata.TryGetValue(InputName, out var input))
+            throw new InvalidDataException($"'{path}' is not an EDRAM model: no input '{InputName}' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
+        Expect(path, InputName, input, [-1, 1, s, s]);
+        Expect(path, ProbabilitiesName, Output(session, path, ProbabilitiesName), [-1, c]);
+        Expect(path, ValenceArousalName, Output(session, path, ValenceArousalName), [-1, 2]);
+        Expect(path, GlimpsesName, Output(session, path, GlimpsesName), [-1, t, 6]);
+    }
+
+    private static NodeMetadata Output(InferenceSession session, string path, string name) =>
+        session.OutputMetadata.TryGetValue(name, out var m) ? m
+            : throw new InvalidDataException($"'{path}' is not an EDRAM model: no output '{name}' (outputs: {string.Join(", ", session.OutputMetadata.Keys)})");
+
+    /// <summary>Element type float32 and the given dims; -1 = any (the dynamic batch).</summary>
+    private static void Expect(string path, string name, NodeMetadata node, int[] dims)
+    {
+        var got = node.Dimensions;
+        var ok = node.ElementType == typeof(float) && got.Length == dims.Length;
+        for (var i = 0; ok && i < dims.Length; i++) ok = dims[i] < 0 || got[i] < 0 || got[i] == dims[i];
+        if (!ok)
+            throw new InvalidDataException(
+                $"'{path}': tensor '{name}' is {node.ElementType.Name}[{string.Join(",", got)}], expected Single[{string.Join(",", dims.Select(d => d < 0 ? "N" : d.ToString(CultureInfo.InvariantCulture)))}]");
+    }
+}

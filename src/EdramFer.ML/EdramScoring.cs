@@ -1,0 +1,270 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace EdramFer.ML;
+
+/// <summary>Options of <c>ApplyEdram</c>.</summary>
+public sealed record EdramScoringOptions
+{
+    /// <summary>The EDRAM ONNX model. Saved pipelines keep its path and SHA-256, not its bytes (see <see cref="EdramScoringEstimator"/>).</summary>
+    public required string ModelPath { get; init; }
+    /// <summary>Input column: <c>Vector&lt;Byte&gt;</c> of input-size² preprocessed pixels (output of PreprocessFace); empty = a failed row.</summary>
+    public string InputColumnName { get; init; } = "Face";
+    /// <summary>Key column whose key values are the model's labels; missing key (0) for failed rows.</summary>
+    public string PredictedLabelColumnName { get; init; } = "PredictedLabel";
+    /// <summary><c>Vector&lt;Single, C&gt;</c> of class probabilities, slot names = labels; NaN for failed rows.</summary>
+    public string ScoreColumnName { get; init; } = "Score";
+    /// <summary>Single; NaN for failed rows and for models whose valence/arousal head was not trained.</summary>
+    public string ValenceColumnName { get; init; } = "Valence";
+    /// <summary>Single; NaN like <see cref="ValenceColumnName"/>.</summary>
+    public string ArousalColumnName { get; init; } = "Arousal";
+    /// <summary><c>Vector&lt;Single&gt;</c> of steps × 6 affine values (θ00 θ01 θ02 θ10 θ11 θ12 per glimpse); empty for failed rows.</summary>
+    public string GlimpsesColumnName { get; init; } = "Glimpses";
+    /// <summary>CUDA device for ONNX Runtime; null = CPU. Kept by saved pipelines.</summary>
+    public int? GpuDeviceId { get; init; }
+    /// <summary>Run on CPU when the GPU is unavailable (no CUDA libraries, provider failure). Kept by saved pipelines.</summary>
+    public bool FallbackToCpu { get; init; }
+    /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
+    public int IntraOpThreads { get; init; }
+}
+
+/// <summary>
+/// The state a fitted <c>ApplyEdram</c> saves, readable back with <see cref="EdramPipeline.FindScoring"/>: the model
+/// reference, the GPU settings and the labels.
+/// </summary>
+public sealed record EdramScoringState
+{
+    /// <summary>Absolute model path at build time.</summary>
+    public string ModelPath { get; init; } = "";
+    /// <summary>The path as given (often relative to the working folder), tried when <see cref="ModelPath"/> is gone.</summary>
+    public string ModelPathAsGiven { get; init; } = "";
+    /// <summary>SHA-256 of the model: a reload refuses any other file.</summary>
+    public string Sha256 { get; init; } = "";
+    /// <summary>CUDA device id or null for CPU.</summary>
+    public int? GpuDeviceId { get; init; }
+    /// <summary>CPU fallback when the GPU is unavailable.</summary>
+    public bool FallbackToCpu { get; init; }
+    /// <summary>ONNX Runtime intra-op threads (0 = default).</summary>
+    public int IntraOpThreads { get; init; }
+    /// <summary>The model's labels.</summary>
+    public string[] Labels { get; init; } = [];
+    /// <summary>True when valence/arousal are emitted (the head was trained).</summary>
+    public bool HasValenceArousal { get; init; }
+
+    /// <summary>Opens the model this state refers to, checking its hash.</summary>
+    internal EdramScorer Open()
+    {
+        var candidates = new List<string> { ModelPath };
+        if (!string.IsNullOrEmpty(ModelPathAsGiven)) candidates.Add(Path.GetFullPath(ModelPathAsGiven));
+        if (Environment.GetEnvironmentVariable(EdramPipeline.ModelFolderVariable) is { Length: > 0 } dir)
+            candidates.Add(Path.Combine(dir, Path.GetFileName(ModelPath)));
+        var found = candidates.FirstOrDefault(File.Exists)
+                    ?? throw new FileNotFoundException(
+                        $"The EDRAM model of this pipeline (SHA-256 {Sha256}) was not found at {string.Join(" or ", candidates.Distinct().Select(c => $"'{c}'"))}; " +
+                        $"put it there or set {EdramPipeline.ModelFolderVariable} to its folder", ModelPath);
+        return EdramScorer.Load(found, GpuDeviceId, FallbackToCpu, IntraOpThreads, Sha256);
+    }
+}
+
+/// <summary>
+/// Scores preprocessed faces with an EDRAM ONNX model on ONNX Runtime, with the GPU settings kept through
+/// <c>Model.Save/Load</c> (ML.NET's ApplyOnnxModel drops them: dotnet/machinelearning#6111). Outputs PredictedLabel
+/// (key, key values = labels), Score (probabilities, slot names = labels), Valence, Arousal and Glimpses.
+/// </summary>
+/// <remarks>
+/// The saved pipeline refers to the model by path and SHA-256 instead of embedding it: the only carrier a custom mapping
+/// can read per row without copying is an ML.NET text value, and a 63 MB model stored that way took 13 s and 830 MB to
+/// load (ML.NET 5.0.1, measured). Keep the .onnx next to the pipeline or point <see cref="EdramPipeline.ModelFolderVariable"/> at it.
+/// </remarks>
+public sealed class EdramScoringEstimator : ChainEstimator
+{
+    /// <summary>Most classes a model may have (the mapping has this many fixed probability columns).</summary>
+    public const int MaxClasses = 16;
+    internal const string InputColumn = "__EdramFace";
+    internal const string PredictedColumn = "__EdramPredicted";
+    internal const string ValenceColumn = "__EdramValence";
+    internal const string ArousalColumn = "__EdramArousal";
+    internal const string GlimpsesColumn = "__EdramGlimpses";
+    internal const string ProbabilityPrefix = "__EdramP";
+
+    private readonly Lazy<EdramScorer> _scorer;
+
+    internal EdramScoringEstimator(TransformsCatalog catalog, EdramScoringOptions options) : base(catalog)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ModelPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.InputColumnName);
+        Options = options;
+        _scorer = new Lazy<EdramScorer>(() =>
+        {
+            var s = EdramScorer.Load(options.ModelPath, options.GpuDeviceId, options.FallbackToCpu, options.IntraOpThreads);
+            if (s.Classes > MaxClasses)
+            {
+                s.Dispose();
+                throw new InvalidDataException($"'{options.ModelPath}' has {s.Classes} classes; ApplyEdram supports at most {MaxClasses}");
+            }
+            return s;
+        });
+    }
+
+    /// <summary>The options this estimator was made with.</summary>
+    public EdramScoringOptions Options { get; }
+
+    /// <summary>The model's metadata (loads the model on first use; throws naming the file when it is not an EDRAM export).</summary>
+    public EdramModelInfo ModelInfo => _scorer.Value.Info;
+
+    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema)
+    {
+        var o = Options;
+        var col = Require(inputSchema, o.InputColumnName);
+        if (!col.IsByteVector)
+            throw SchemaCheck.Mismatch(o.InputColumnName, "Vector<Byte> (preprocessed face, e.g. from PreprocessFace)", col.ToString());
+        var scorer = _scorer.Value;
+        var info = scorer.Info;
+        var state = new EdramScoringState
+        {
+            ModelPath = info.Path, ModelPathAsGiven = o.ModelPath, Sha256 = info.Sha256, GpuDeviceId = o.GpuDeviceId,
+            FallbackToCpu = o.FallbackToCpu, IntraOpThreads = o.IntraOpThreads, Labels = info.Labels.ToArray(), HasValenceArousal = info.HasValenceArousal,
+        };
+        var payload = StateChannel.Encode(new StateEnvelope<EdramScoringState>(EdramPipeline.ScoringKind, state));
+        ScoringMapping.Cache.Seed(payload, new ScoringMapping(scorer, state));
+
+        var labels = state.Labels;
+        var c = Catalog;
+        // Concatenate names each slot after its scalar source column, so the probabilities pass through columns named
+        // exactly like the labels. A user column with such a name is parked under a temporary name and put back.
+        var taken = new HashSet<string>(inputSchema.Select(x => x.Name), StringComparer.Ordinal);
+        var parked = labels.Where(taken.Contains).Select(l => (Label: l, Temp: SchemaCheck.Fresh("__EdramParked_" + l, taken))).ToList();
+        IEstimator<ITransformer> chain = StateChannel.Estimator(Catalog, payload);
+        if (parked.Count > 0) chain = chain.Append(Copy(c, parked.Select(p => (p.Temp, p.Label))));
+        chain = chain
+            .Append(c.CopyColumns(InputColumn, o.InputColumnName))
+            .Append(c.CustomMapping(new ScoringFactory().GetMapping(), ScoringFactory.ContractName))
+            .Append(Copy(c, labels.Select((l, i) => (l, ProbabilityPrefix + i))))
+            .Append(c.Concatenate(o.ScoreColumnName, labels))
+            .Append(c.Conversion.MapValueToKey(o.PredictedLabelColumnName, PredictedColumn, keyData: EdramPipeline.LabelData(labels)))
+            .Append(Copy(c, [(o.ValenceColumnName, ValenceColumn), (o.ArousalColumnName, ArousalColumn), (o.GlimpsesColumnName, GlimpsesColumn)]))
+            .Append(c.DropColumns([StateChannel.KeyColumn, StateChannel.StateColumn, InputColumn, PredictedColumn, ValenceColumn, ArousalColumn, GlimpsesColumn,
+                .. Enumerable.Range(0, MaxClasses).Select(i => ProbabilityPrefix + i), .. labels]));
+        if (parked.Count > 0)
+            chain = chain.Append(Copy(c, parked.Select(p => (p.Label, p.Temp))))
+                .Append(c.DropColumns(parked.Select(p => p.Temp).ToArray()));
+        return chain;
+    }
+}
+
+/// <summary>A payload header with the component kind, so saved states can be told apart when inspecting a pipeline.</summary>
+internal sealed record StateEnvelope<T>(string Kind, T State);
+
+/// <summary>Decoded scoring state: the open model.</summary>
+internal sealed class ScoringMapping(EdramScorer scorer, EdramScoringState state)
+{
+    public static readonly SeededStateCache<ScoringMapping> Cache = new(p =>
+    {
+        var s = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Span).State;
+        return new ScoringMapping(s.Open(), s);
+    });
+
+    [ThreadStatic] private static float[]? _probabilities;
+    [ThreadStatic] private static float[]? _valenceArousal;
+
+    public EdramScorer Scorer { get; } = scorer;
+    public EdramScoringState State { get; } = state;
+
+    public void Map(ScoringInput i, ScoringOutput o)
+    {
+        var classes = Scorer.Classes;
+        var pixels = i.Pixels ?? [];
+        if (pixels.Length == 0)
+        {
+            o.SetNaN(classes);
+            return;
+        }
+        if (pixels.Length != Scorer.PixelCount)
+            throw new InvalidOperationException(
+                $"ApplyEdram: input has {pixels.Length} pixels, the model expects {Scorer.Info.InputSize}x{Scorer.Info.InputSize} = {Scorer.PixelCount}");
+        var probs = _probabilities ??= new float[EdramScoringEstimator.MaxClasses];
+        var va = _valenceArousal ??= new float[2];
+        var glimpses = o.Glimpses.Length == Scorer.GlimpseValues ? o.Glimpses : new float[Scorer.GlimpseValues];
+        Scorer.Run(pixels, 1, probs, va, glimpses);
+        for (var k = 0; k < classes; k++) o.Set(k, probs[k]);
+        var best = EdramScorer.ArgMax(probs.AsSpan(0, classes));
+        o.Predicted = best >= 0 ? State.Labels[best] : "";
+        o.Valence = State.HasValenceArousal ? va[0] : float.NaN;
+        o.Arousal = State.HasValenceArousal ? va[1] : float.NaN;
+        o.Glimpses = glimpses;
+    }
+}
+
+/// <summary>Scoring mapping input.</summary>
+public sealed class ScoringInput
+{
+    /// <summary>Preprocessed face, row-major bytes.</summary>
+    [ColumnName(EdramScoringEstimator.InputColumn), VectorType] public byte[] Pixels { get; set; } = [];
+    /// <summary>Saved transform state.</summary>
+    [ColumnName(StateChannel.StateColumn)] public ReadOnlyMemory<char> State { get; set; }
+}
+
+/// <summary>Scoring mapping output: one fixed column per possible class (ML.NET mappings have fixed columns).</summary>
+public sealed class ScoringOutput
+{
+    /// <summary>Predicted label text, empty for failed rows.</summary>
+    [ColumnName(EdramScoringEstimator.PredictedColumn)] public string Predicted { get; set; } = "";
+    /// <summary>Valence.</summary>
+    [ColumnName(EdramScoringEstimator.ValenceColumn)] public float Valence { get; set; }
+    /// <summary>Arousal.</summary>
+    [ColumnName(EdramScoringEstimator.ArousalColumn)] public float Arousal { get; set; }
+    /// <summary>Glimpse parameters.</summary>
+    [ColumnName(EdramScoringEstimator.GlimpsesColumn), VectorType] public float[] Glimpses { get; set; } = [];
+#pragma warning disable CS1591 // probability of class k
+    [ColumnName("__EdramP0")] public float P0 { get; set; }
+    [ColumnName("__EdramP1")] public float P1 { get; set; }
+    [ColumnName("__EdramP2")] public float P2 { get; set; }
+    [ColumnName("__EdramP3")] public float P3 { get; set; }
+    [ColumnName("__EdramP4")] public float P4 { get; set; }
+    [ColumnName("__EdramP5")] public float P5 { get; set; }
+    [ColumnName("__EdramP6")] public float P6 { get; set; }
+    [ColumnName("__EdramP7")] public float P7 { get; set; }
+    [ColumnName("__EdramP8")] public float P8 { get; set; }
+    [ColumnName("__EdramP9")] public float P9 { get; set; }
+    [ColumnName("__EdramP10")] public float P10 { get; set; }
+    [ColumnName("__EdramP11")] public float P11 { get; set; }
+    [ColumnName("__EdramP12")] public float P12 { get; set; }
+    [ColumnName("__EdramP13")] public float P13 { get; set; }
+    [ColumnName("__EdramP14")] public float P14 { get; set; }
+    [ColumnName("__EdramP15")] public float P15 { get; set; }
+#pragma warning restore CS1591
+
+    internal void Set(int k, float v)
+    {
+        switch (k)
+        {
+            case 0: P0 = v; break; case 1: P1 = v; break; case 2: P2 = v; break; case 3: P3 = v; break;
+            case 4: P4 = v; break; case 5: P5 = v; break; case 6: P6 = v; break; case 7: P7 = v; break;
+            case 8: P8 = v; break; case 9: P9 = v; break; case 10: P10 = v; break; case 11: P11 = v; break;
+            case 12: P12 = v; break; case 13: P13 = v; break; case 14: P14 = v; break; case 15: P15 = v; break;
+            default: throw new ArgumentOutOfRangeException(nameof(k), k, $"at most {EdramScoringEstimator.MaxClasses} classes");
+        }
+    }
+
+    internal void SetNaN(int classes)
+    {
+        for (var k = 0; k < classes; k++) Set(k, float.NaN);
+        Predicted = "";
+        Valence = Arousal = float.NaN;
+        Glimpses = [];
+    }
+}
+
+/// <summary>EDRAM scoring of a preprocessed-face column. Loaded by name from saved pipelines.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class ScoringFactory : CustomMappingFactory<ScoringInput, ScoringOutput>
+{
+    /// <summary>Contract name stored in saved pipelines.</summary>
+    public const string ContractName = "EdramFer.ApplyEdram";
+
+    /// <inheritdoc />
+    public override Action<ScoringInput, ScoringOutput> GetMapping() => static (i, o) =>
+        ScoringMapping.Cache.Get(i.State).Map(i, o);
+}

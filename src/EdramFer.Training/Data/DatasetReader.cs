@@ -1,0 +1,260 @@
+using System.Globalization;
+
+namespace EdramFer.Training.Data;
+
+/// <summary>
+/// Reads the dataset layouts the trainer accepts, from a spec "kind:path":
+/// <c>fer2013:&lt;dir&gt;</c> (train/ and test/ class folders, or fer2013.csv), <c>affectnet:&lt;dir&gt;</c>
+/// (training.csv / validation.csv), <c>csv:&lt;file&gt;</c> (path,label[,valence,arousal]) and
+/// <c>folder:&lt;dir&gt;</c> (one folder per class). Bad rows are returned, never thrown.
+/// </summary>
+public static class DatasetReader
+{
+    /// <summary>FER2013 class names in the order of the dataset's folders (alphabetical).</summary>
+    public static readonly string[] Fer2013Labels = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"];
+    // fer2013.csv emotion codes: 0 Angry 1 Disgust 2 Fear 3 Happy 4 Sad 5 Surprise 6 Neutral.
+    private static readonly int[] Fer2013CsvToLabel = [0, 1, 2, 3, 5, 6, 4];
+    /// <summary>AffectNet expression codes 0..7 → names (8 None, 9 Uncertain, 10 No-Face are excluded).</summary>
+    public static readonly string[] AffectNetNames = ["neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt"];
+
+    static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"];
+
+    /// <summary>Reads a dataset. <paramref name="validationSpec"/> overrides the adapter's own validation split;
+    /// where a layout has none, <paramref name="holdout"/> of the training rows (seeded) is held out.</summary>
+    public static DatasetDescription Read(string spec, string? validationSpec = null, double holdout = 0.1, int seed = 1,
+        int affectNetClasses = 7)
+    {
+        var (kind, path) = Split(spec);
+        DatasetDescription d = kind switch
+        {
+            "fer2013" => ReadFer2013(spec, path),
+            "affectnet" => ReadAffectNet(spec, path, affectNetClasses),
+            "csv" => ReadCsvDataset(spec, path, null),
+            "folder" => ReadFolderDataset(spec, path, null),
+            _ => throw new ArgumentException($"Unknown dataset kind '{kind}' in '{spec}': expected fer2013:, affectnet:, csv: or folder:."),
+        };
+        if (validationSpec != null)
+        {
+            var (vkind, vpath) = Split(validationSpec);
+            var val = vkind switch
+            {
+                "csv" => ReadCsv(vpath, d.Labels),
+                "folder" => ReadFolder(vpath, d.Labels),
+                _ => throw new ArgumentException($"Validation spec '{validationSpec}' must be csv: or folder:."),
+            };
+            return d with { Validation = val };
+        }
+        if (d.Validation.Samples.Count == 0 && d.Train.Samples.Count > 0) return HoldOut(d, holdout, seed);
+        return d;
+    }
+
+    static (string Kind, string Path) Split(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        if (colon <= 0 || colon == spec.Length - 1)
+            throw new ArgumentException($"Dataset spec '{spec}' must look like kind:path (fer2013:, affectnet:, csv:, folder:).");
+        var path = spec[(colon + 1)..];
+        return (spec[..colon].ToLowerInvariant(), Path.GetFullPath(path));
+    }
+
+    static DatasetDescription ReadFer2013(string spec, string path)
+    {
+        if (File.Exists(path) || File.Exists(Path.Combine(path, "fer2013.csv")))
+            return ReadFer2013Csv(spec, File.Exists(path) ? path : Path.Combine(path, "fer2013.csv"));
+        string train = Path.Combine(path, "train"), test = Path.Combine(path, "test");
+        if (!Directory.Exists(train))
+            throw new DirectoryNotFoundException($"FER2013 folder '{path}' has neither train/ nor fer2013.csv.");
+        var labels = Fer2013Labels;
+        var trainSplit = ReadFolder(train, labels);
+        // The Kaggle folder layout's test/ holds PublicTest (and PrivateTest where present): validate on PublicTest.
+        var testSplit = Directory.Exists(test) ? ReadFolder(test, labels, name => !name.StartsWith("PrivateTest", StringComparison.Ordinal)) : new DatasetSplit([], []);
+        return new DatasetDescription(spec, labels, trainSplit, testSplit);
+    }
+
+    static DatasetDescription ReadFer2013Csv(string spec, string file)
+    {
+        var train = new List<LabeledSample>(); var val = new List<LabeledSample>();
+        var badTrain = new List<BadRow>(); var badVal = new List<BadRow>();
+        using var reader = new StreamReader(file);
+        var header = CsvLine.Parse(reader.ReadLine() ?? "");
+        int ie = IndexOf(header, "emotion", file), ip = IndexOf(header, "pixels", file), iu = IndexOf(header, "Usage", file);
+        string? line; int row = 1;
+        while ((line = reader.ReadLine()) != null)
+        {
+            row++;
+            var f = CsvLine.Parse(line);
+            string source = $"{Path.GetFileName(file)}:{row}";
+            var usage = f.Count > iu ? f[iu] : "";
+            var (list, bad) = usage == "Training" ? (train, badTrain) : usage == "PublicTest" ? (val, badVal) : (null, null);
+            if (list == null) continue; // PrivateTest is kept out of training and validation
+            if (f.Count <= Math.Max(ie, ip) || !int.TryParse(f[ie], out int code) || code < 0 || code > 6)
+            { bad!.Add(new BadRow(source, $"emotion '{(f.Count > ie ? f[ie] : "")}' is not a code 0-6")); continue; }
+            var pixels = f[ip].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (pixels.Length != 48 * 48) { bad!.Add(new BadRow(source, $"expected 2304 pixels, got {pixels.Length}")); continue; }
+            var bytes = new byte[pixels.Length];
+            bool ok = true;
+            for (int i = 0; i < pixels.Length && ok; i++) ok = byte.TryParse(pixels[i], out bytes[i]);
+            if (!ok) { bad!.Add(new BadRow(source, "pixel values must be integers 0-255")); continue; }
+            list.Add(new LabeledSample(source, Fer2013CsvToLabel[code]) { Pixels = bytes, PixelWidth = 48, PixelHeight = 48 });
+        }
+        return new DatasetDescription(spec, Fer2013Labels, new DatasetSplit(train, badTrain), new DatasetSplit(val, badVal));
+    }
+
+    static DatasetDescription ReadAffectNet(string spec, string dir, int classes)
+    {
+        if (classes is not (7 or 8)) throw new ArgumentException($"AffectNet class mode must be 7 or 8, got {classes}.");
+        var labels = AffectNetNames.Take(classes).ToArray();
+        string train = Path.Combine(dir, "training.csv"), val = Path.Combine(dir, "validation.csv");
+        if (!File.Exists(train)) throw new FileNotFoundException($"AffectNet folder '{dir}' has no training.csv.", train);
+        return new DatasetDescription(spec, labels, ReadAffectNetCsv(train, dir, classes),
+            File.Exists(val) ? ReadAffectNetCsv(val, dir, classes) : new DatasetSplit([], []));
+    }
+
+    static DatasetSplit ReadAffectNetCsv(string file, string dir, int classes)
+    {
+        var samples = new List<LabeledSample>(); var bad = new List<BadRow>();
+        using var reader = new StreamReader(file);
+        var header = CsvLine.Parse(reader.ReadLine() ?? "");
+        int ip = IndexOf(header, "subDirectory_filePath", file), ie = IndexOf(header, "expression", file);
+        int iv = IndexOf(header, "valence", file), ia = IndexOf(header, "arousal", file);
+        // Images live under Manually_Annotated_Images/ in the official release; accept either layout.
+        string imageRoot = Directory.Exists(Path.Combine(dir, "Manually_Annotated_Images")) ? Path.Combine(dir, "Manually_Annotated_Images") : dir;
+        string? line; int row = 1;
+        while ((line = reader.ReadLine()) != null)
+        {
+            row++;
+            var f = CsvLine.Parse(line);
+            string source = $"{Path.GetFileName(file)}:{row}";
+            if (f.Count <= Math.Max(Math.Max(ip, ie), Math.Max(iv, ia))) { bad.Add(new BadRow(source, $"expected {header.Count} columns, got {f.Count}")); continue; }
+            if (!int.TryParse(f[ie], out int code)) { bad.Add(new BadRow(source, $"expression '{f[ie]}' is not an integer")); continue; }
+            if (code >= classes) continue; // 8 None, 9 Uncertain, 10 No-Face (and 7 Contempt in 7-class mode) are excluded by design
+            if (code < 0) { bad.Add(new BadRow(source, $"expression {code} is negative")); continue; }
+            var path = Path.Combine(imageRoot, f[ip]);
+            if (!File.Exists(path)) { bad.Add(new BadRow(path, "file not found")); continue; }
+            float? v = ParseFloat(f[iv]), a = ParseFloat(f[ia]);
+            // AffectNet marks missing valence/arousal with -2.
+            if (v is < -1 or > 1) v = null;
+            if (a is < -1 or > 1) a = null;
+            samples.Add(new LabeledSample(path, code, v, a));
+        }
+        return new DatasetSplit(samples, bad);
+    }
+
+    static DatasetDescription ReadCsvDataset(string spec, string file, IReadOnlyList<string>? labels)
+    {
+        var names = labels ?? CollectCsvLabels(file);
+        return new DatasetDescription(spec, names, ReadCsv(file, names), new DatasetSplit([], []));
+    }
+
+    static DatasetDescription ReadFolderDataset(string spec, string dir, IReadOnlyList<string>? labels)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Dataset folder '{dir}' does not exist.");
+        // A folder holding train/ (and test/ or val/) is read as its splits; otherwise its subfolders are the classes.
+        string train = Path.Combine(dir, "train");
+        string? val = new[] { "val", "validation", "test" }.Select(n => Path.Combine(dir, n)).FirstOrDefault(Directory.Exists);
+        if (Directory.Exists(train))
+        {
+            var names = labels ?? ClassFolders(train);
+            return new DatasetDescription(spec, names, ReadFolder(train, names), val != null ? ReadFolder(val, names) : new DatasetSplit([], []));
+        }
+        var classes = labels ?? ClassFolders(dir);
+        return new DatasetDescription(spec, classes, ReadFolder(dir, classes), new DatasetSplit([], []));
+    }
+
+    static string[] ClassFolders(string dir) =>
+        Directory.GetDirectories(dir).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Reads one folder-per-class split; files in folders that are not a known class are bad rows.</summary>
+    public static DatasetSplit ReadFolder(string dir, IReadOnlyList<string> labels, Func<string, bool>? include = null)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Dataset folder '{dir}' does not exist.");
+        var samples = new List<LabeledSample>(); var bad = new List<BadRow>();
+        foreach (var classDir in Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(classDir);
+            int label = IndexOfLabel(labels, name);
+            foreach (var file in Directory.GetFiles(classDir).Order(StringComparer.Ordinal))
+            {
+                if (include != null && !include(Path.GetFileName(file))) continue;
+                if (!ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant())) { bad.Add(new BadRow(file, "not an image file extension")); continue; }
+                if (label < 0) { bad.Add(new BadRow(file, $"unknown label '{name}'; known: {string.Join(", ", labels)}")); continue; }
+                samples.Add(new LabeledSample(file, label));
+            }
+        }
+        return new DatasetSplit(samples, bad);
+    }
+
+    static IReadOnlyList<string> CollectCsvLabels(string file)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"Dataset CSV '{file}' does not exist.", file);
+        using var reader = new StreamReader(file);
+        var header = CsvLine.Parse(reader.ReadLine() ?? "");
+        int il = IndexOf(header, "label", file);
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        string? line;
+        while ((line = reader.ReadLine()) != null)
+        {
+            var f = CsvLine.Parse(line);
+            if (f.Count > il && f[il].Trim().Length > 0) set.Add(f[il].Trim().ToLowerInvariant());
+        }
+        return set.ToArray();
+    }
+
+    /// <summary>Reads a generic CSV with a header (path, label[, valence, arousal]); paths relative to the CSV's folder.</summary>
+    public static DatasetSplit ReadCsv(string file, IReadOnlyList<string> labels)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"Dataset CSV '{file}' does not exist.", file);
+        var samples = new List<LabeledSample>(); var bad = new List<BadRow>();
+        string root = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        using var reader = new StreamReader(file);
+        var header = CsvLine.Parse(reader.ReadLine() ?? "");
+        int ip = IndexOf(header, "path", file), il = IndexOf(header, "label", file);
+        int iv = header.FindIndex(h => h.Equals("valence", StringComparison.OrdinalIgnoreCase));
+        int ia = header.FindIndex(h => h.Equals("arousal", StringComparison.OrdinalIgnoreCase));
+        string? line; int row = 1;
+        while ((line = reader.ReadLine()) != null)
+        {
+            row++;
+            if (line.Trim().Length == 0) continue;
+            var f = CsvLine.Parse(line);
+            string source = $"{Path.GetFileName(file)}:{row}";
+            if (f.Count <= Math.Max(ip, il)) { bad.Add(new BadRow(source, $"expected {header.Count} columns, got {f.Count}")); continue; }
+            int label = IndexOfLabel(labels, f[il].Trim());
+            if (label < 0) { bad.Add(new BadRow(source, $"unknown label '{f[il]}'; known: {string.Join(", ", labels)}")); continue; }
+            var path = Path.IsPathRooted(f[ip]) ? f[ip] : Path.GetFullPath(Path.Combine(root, f[ip]));
+            if (!File.Exists(path)) { bad.Add(new BadRow(path, "file not found")); continue; }
+            float? v = iv >= 0 && f.Count > iv ? ParseFloat(f[iv]) : null, a = ia >= 0 && f.Count > ia ? ParseFloat(f[ia]) : null;
+            samples.Add(new LabeledSample(path, label, v, a));
+        }
+        return new DatasetSplit(samples, bad);
+    }
+
+    /// <summary>Moves a seeded random <paramref name="fraction"/> of the training rows to validation; both keep their order.</summary>
+    static DatasetDescription HoldOut(DatasetDescription d, double fraction, int seed)
+    {
+        int n = (int)Math.Round(d.Train.Samples.Count * fraction);
+        if (n <= 0) return d;
+        var rng = new Random(seed);
+        var held = Enumerable.Range(0, d.Train.Samples.Count).OrderBy(_ => rng.Next()).Take(n).ToHashSet();
+        return d with
+        {
+            Train = new DatasetSplit(d.Train.Samples.Where((_, i) => !held.Contains(i)).ToList(), d.Train.BadRows),
+            Validation = new DatasetSplit(d.Train.Samples.Where((_, i) => held.Contains(i)).ToList(), []),
+        };
+    }
+
+    static int IndexOfLabel(IReadOnlyList<string> labels, string name)
+    {
+        for (int i = 0; i < labels.Count; i++) if (labels[i].Equals(name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
+    static int IndexOf(List<string> header, string column, string file)
+    {
+        int i = header.FindIndex(h => h.Trim().Equals(column, StringComparison.OrdinalIgnoreCase));
+        if (i < 0) throw new InvalidDataException($"Could not find column '{column}' in '{file}'; header: {string.Join(",", header)}");
+        return i;
+    }
+
+    static float? ParseFloat(string s) => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+}

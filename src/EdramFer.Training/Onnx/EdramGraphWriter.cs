@@ -1,0 +1,327 @@
+using EdramFer.Training.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static EdramFer.Training.Onnx.OnnxProto;
+using static TorchSharp.torch;
+
+namespace EdramFer.Training.Onnx;
+
+/// <summary>
+/// Writes <see cref="EdramNet"/> in eval mode as an ONNX graph unrolled over its T steps, op for op the same
+/// arithmetic as <see cref="EdramNet.forward"/>. Batch norm uses each step's running statistics, folded into the
+/// preceding Conv/Gemm (default) or emitted as BatchNormalization nodes behind weights shared by all steps.
+/// </summary>
+internal sealed class EdramGraphWriter
+{
+    private readonly OnnxGraphBuilder g;
+    private readonly EdramNet m;
+    private readonly EdramConfig c;
+    private readonly bool _fold;
+    private string _zoomMin = "", _zoomMax = "", _zoomMask = "";
+
+    private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm)
+    {
+        g = new OnnxGraphBuilder(opset);
+        m = model;
+        c = model.Config;
+        _fold = foldBatchNorm;
+    }
+
+    /// <summary>Builds the graph (inputs, outputs, initializers) of <paramref name="model"/>.</summary>
+    public static OnnxGraphBuilder Write(EdramNet model, int opset, bool foldBatchNorm)
+    {
+        var w = new EdramGraphWriter(model, opset, foldBatchNorm);
+        using (no_grad()) w.WriteGraph();
+        return w.g;
+    }
+
+    private void WriteGraph()
+    {
+        int s = c.InputSize;
+        var image = g.AddInput(EdramOnnxExporter.InputName, "N", 1, s, s);
+        _zoomMin = g.Initializer("emission/zoom_min", [0f]);
+        _zoomMax = g.Initializer("emission/zoom_max", [m.emission._zoomLimit]);
+        _zoomMask = g.Initializer("emission/zoom_mask", [true, false, false, false, true, false], 6);
+        string h2;
+        using (g.Scope("context")) h2 = Context(image);
+        string? h1 = null, c1 = null, c2 = null;
+        var thetas = new List<string>();
+        var probs = new List<string>();
+        string va = "";
+        for (int t = 0; t < c.Steps; t++)
+        {
+            using var step = g.Scope($"step{t}");
+            var theta = Emission(h2);                                         // (N, 6)
+            var patch = GlimpseSensor(image, theta);                          // (N, 1, g, g)
+            string features;
+            using (g.Scope("glimpse")) features = Glimpse(patch, theta, t);   // (N, F)
+            (h1, c1) = Lstm("classifier_rnn", m.classifierRnn, features, h1, c1);
+            // The last step's localisation update feeds no output: EdramNet computes it, the graph may skip it.
+            if (t < c.Steps - 1) (h2, c2) = Lstm("localiser_rnn", m.localiserRnn, h1, h2, c2);
+            string logits;
+            using (g.Scope("mlp")) logits = Mlp(h1, t);                       // (N, C)
+            probs.Add(g.Op("Softmax", "probabilities", [logits], MakeAttribute("axis", 1L)));
+            thetas.Add(theta);
+            if (t == c.Steps - 1)
+                using (g.Scope("valence_arousal")) va = ValenceArousal(h1);   // (N, 2)
+        }
+        var stepProbs = StackSteps("step_probabilities", probs);             // (N, T, C)
+        var glimpses = StackSteps("glimpses", thetas);                       // (N, T, 6)
+        g.AddOutput(EdramOnnxExporter.ProbabilitiesName, probs[^1], "N", c.Classes);
+        g.AddOutput(EdramOnnxExporter.ValenceArousalName, va, "N", 2);
+        g.AddOutput(EdramOnnxExporter.GlimpsesName, glimpses, "N", c.Steps, 6);
+        g.AddOutput(EdramOnnxExporter.StepProbabilitiesName, stepProbs, "N", c.Steps, c.Classes);
+    }
+
+    // ---- context network -------------------------------------------------------------------------------------
+
+    private string Context(string image)
+    {
+        var net = m.context;
+        // adaptive_avg_pool2d(S → size) as P · X · Pᵀ: exact windows, also when S/size is not an integer.
+        var pool = AdaptivePoolMatrix(c.InputSize, net._size);
+        var p = g.Initializer("pool_rows", pool, net._size, c.InputSize);
+        var pt = g.Initializer("pool_cols", Transpose(pool, net._size, c.InputSize), c.InputSize, net._size);
+        var x = g.Op("MatMul", "pool_h", [p, image]);                        // (N, 1, 12, S)
+        x = g.Op("MatMul", "pool", [x, pt]);                                 // (N, 1, 12, 12)
+        x = g.Op("Relu", "relu1", [ConvBn("conv1", x, net.conv1, net.bn1, 0)]);
+        x = g.Op("Relu", "relu2", [ConvBn("conv2", x, net.conv2, net.bn2, 0)]);
+        x = g.Op("Relu", "relu3", [ConvBn("conv3", x, net.conv3, net.bn3, 0)]);
+        x = g.Op("Flatten", "flatten", [x], MakeAttribute("axis", 1L));
+        return net.project is Linear project ? Gemm("project", x, project) : x;
+    }
+
+    /// <summary>PyTorch adaptive average pooling as a matrix: row i averages [floor(i·n/k), ceil((i+1)·n/k)).</summary>
+    internal static float[] AdaptivePoolMatrix(int n, int k)
+    {
+        var pm = new float[k * n];
+        for (int i = 0; i < k; i++)
+        {
+            int start = (int)Math.Floor((double)i * n / k), end = (int)Math.Ceiling((double)(i + 1) * n / k);
+            for (int j = start; j < end; j++) pm[i * n + j] = 1f / (end - start);
+        }
+        return pm;
+    }
+
+    // ---- emission and spatial transformer ------------------------------------------------------------------
+
+    private string Emission(string h2)
+    {
+        using var scope = g.Scope("emission");
+        var e = m.emission;
+        var raw = Gemm("linear", h2, e.linear);                             // (N, 6)
+        // θ = where(zoom mask, clamp(raw, 0, ZoomLimit), tanh(raw)), as EmissionNetwork.forward.
+        var zoom = g.Op("Clip", "zoom", [raw, _zoomMin, _zoomMax]);
+        var shift = g.Op("Tanh", "tanh", [raw]);
+        return g.Op("Where", "theta", [_zoomMask, zoom, shift]);
+    }
+
+    private string GlimpseSensor(string image, string theta)
+    {
+        using var scope = g.Scope("sensor");
+        int size = c.GlimpseSize;
+        var baseGrid = g.SharedInitializer("sensor/base_grid", () => (BaseGrid(size, size, c.AlignCorners), [size * size, 3]));
+        var affine = g.Op("Reshape", "theta_2x3", [theta, g.Int64s(-1, 2, 3)]);          // (N, 2, 3)
+        var affineT = g.Op("Transpose", "theta_t", [affine], MakeAttribute("perm", [0L, 2, 1])); // (N, 3, 2)
+        var grid = g.Op("MatMul", "grid_flat", [baseGrid, affineT]);                     // (N, g·g, 2)
+        grid = g.Op("Reshape", "grid", [grid, g.Int64s(-1, size, size, 2)]);             // (N, g, g, 2)
+        // GridSample's mode is "bilinear" up to opset 19 and "linear" from opset 20.
+        return g.Op("GridSample", "patch", [image, grid],
+            MakeAttribute("mode", g.Opset >= 20 ? "linear" : "bilinear"),
+            MakeAttribute("padding_mode", "zeros"),
+            MakeAttribute("align_corners", c.AlignCorners ? 1L : 0L));
+    }
+
+    /// <summary>
+    /// PyTorch affine_grid's base grid, rows (x, y, 1) over an h×w output, x fastest. Coordinates are
+    /// linspace(-1, 1, n), scaled by (n-1)/n without align_corners: the pixel centres (2i+1)/n - 1.
+    /// </summary>
+    internal static float[] BaseGrid(int h, int w, bool alignCorners)
+    {
+        static double Coord(int i, int n, bool align) =>
+            align ? (n == 1 ? 0 : -1.0 + 2.0 * i / (n - 1)) : (2.0 * i + 1) / n - 1.0;
+        var grid = new float[h * w * 3];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int o = (y * w + x) * 3;
+                grid[o] = (float)Coord(x, w, alignCorners);
+                grid[o + 1] = (float)Coord(y, h, alignCorners);
+                grid[o + 2] = 1f;
+            }
+        return grid;
+    }
+
+    // ---- glimpse network ------------------------------------------------------------------------------------
+
+    private string Glimpse(string patch, string theta, int t)
+    {
+        var net = m.glimpse;
+        var x = patch;
+        for (int layer = 0; layer < net.convs.Count; layer++)
+        {
+            var conv = net.convs[layer];
+            var pads = conv.padding ?? throw new NotSupportedException($"Glimpse conv {layer} uses a padding mode the exporter does not handle.");
+            int pad = checked((int)pads[0]);
+            x = g.Op("Relu", $"relu{layer}", [ConvBn($"conv{layer}", x, conv, net.convNorms[layer][t], pad, sharedKey: conv)]);
+            if (layer is 1 or 3)
+                x = g.Op("MaxPool", $"pool{layer}", [x], MakeAttribute("kernel_shape", [2L, 2]), MakeAttribute("strides", [2L, 2]));
+        }
+        x = g.Op("Flatten", "flatten", [x], MakeAttribute("axis", 1L));
+        var what = g.Op("Relu", "what_relu", [GemmBn("what", x, net.what, net.whatNorms[t])]);
+        var where = g.Op("Relu", "where_relu", [GemmBn("where", theta, net.where, net.whereNorms[t])]);
+        return g.Op("Mul", "features", [what, where]);
+    }
+
+    // ---- recurrent cells and heads --------------------------------------------------------------------------
+
+    /// <summary>PyTorch LSTMCell: gates = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh in order (i, f, g, o). Null h or c means zeros.</summary>
+    private (string H, string C) Lstm(string name, LSTMCell cell, string x, string? h, string? cPrev)
+    {
+        using var scope = g.Scope(name);
+        int hidden = checked((int)cell.weight_hh!.shape[1]);
+        var wih = Shared(cell.weight_ih!, $"{name}/weight_ih");
+        var bias = g.SharedInitializer($"{name}/bias", () =>
+        {
+            var b = Data(cell.bias_ih!).Zip(Data(cell.bias_hh!), (a, b2) => a + b2).ToArray();
+            return (b, [b.Length]);
+        });
+        var gates = g.Op("Gemm", "gates_x", [x, wih, bias], MakeAttribute("transB", 1L));
+        // Gemm's C input carries the input half, so the hidden half adds without an extra node.
+        if (h != null) gates = g.Op("Gemm", "gates", [h, Shared(cell.weight_hh!, $"{name}/weight_hh"), gates], MakeAttribute("transB", 1L));
+        var parts = g.OpMulti("Split", "split", [gates, g.Int64s(hidden, hidden, hidden, hidden)], ["i", "f", "g", "o"],
+            MakeAttribute("axis", 1L));
+        var i = g.Op("Sigmoid", "input_gate", [parts[0]]);
+        var f = g.Op("Sigmoid", "forget_gate", [parts[1]]);
+        var cand = g.Op("Tanh", "candidate", [parts[2]]);
+        var o = g.Op("Sigmoid", "output_gate", [parts[3]]);
+        var c = g.Op("Mul", "input_term", [i, cand]);
+        if (cPrev != null) c = g.Op("Add", "c", [g.Op("Mul", "forget_term", [f, cPrev]), c]);
+        var hNew = g.Op("Mul", "h", [o, g.Op("Tanh", "tanh_c", [c])]);
+        return (hNew, c);
+    }
+
+    private string Mlp(string h1, int t)
+    {
+        var x = g.Op("Relu", "relu1", [GemmBn("fc1", h1, m.mlp1, m.mlp1Norms[t])]);
+        x = g.Op("Relu", "relu2", [GemmBn("fc2", x, m.mlp2, m.mlp2Norms[t])]);
+        return Gemm("logits", x, m.classes);
+    }
+
+    private string ValenceArousal(string h1)
+    {
+        var x = g.Op("Relu", "relu", [Gemm("fc1", h1, m.va1)]);
+        return g.Op("Tanh", "tanh", [Gemm("fc2", x, m.va2)]);
+    }
+
+    private string StackSteps(string name, List<string> perStep)
+    {
+        using var scope = g.Scope(name);
+        var axis = g.Int64s(1);
+        var expanded = perStep.Select((v, t) => g.Op("Unsqueeze", $"step{t}", [v, axis])).ToArray();
+        return g.Op("Concat", "concat", expanded, MakeAttribute("axis", 1L));
+    }
+
+    // ---- layers ---------------------------------------------------------------------------------------------
+
+    /// <summary>Linear without batch norm; its weights are shared by every step.</summary>
+    private string Gemm(string hint, string x, Linear linear)
+    {
+        var w = Shared(linear.weight!, $"{Root(hint)}/weight");
+        var b = linear.bias is null ? null : Shared(linear.bias, $"{Root(hint)}/bias");
+        return g.Op("Gemm", hint, b is null ? [x, w] : [x, w, b], MakeAttribute("transB", 1L));
+    }
+
+    /// <summary>Linear then eval batch norm: folded into one Gemm per step, or a shared Gemm plus BatchNormalization.</summary>
+    private string GemmBn(string hint, string x, Linear linear, BatchNorm1d bn)
+    {
+        if (!_fold)
+            return BatchNormNode(hint, Gemm(hint, x, linear), bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
+        var (w, b) = Fold(linear.weight!, linear.bias, bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
+        var wName = g.Initializer($"{hint}/weight", w, linear.weight!.shape);
+        var bName = g.Initializer($"{hint}/bias", b, b.Length);
+        return g.Op("Gemm", hint, [x, wName, bName], MakeAttribute("transB", 1L));
+    }
+
+    /// <summary>Conv2d (stride 1) then eval batch norm, folded or as a BatchNormalization node.</summary>
+    private string ConvBn(string hint, string x, Conv2d conv, BatchNorm2d bn, int pad, object? sharedKey = null)
+    {
+        var wt = conv.weight!;
+        var attrs = new[]
+        {
+            MakeAttribute("kernel_shape", [wt.shape[2], wt.shape[3]]),
+            MakeAttribute("pads", [(long)pad, pad, pad, pad]),
+            MakeAttribute("strides", [1L, 1]),
+        };
+        if (!_fold)
+        {
+            var ws = Shared(wt, $"{Root(hint)}/weight");
+            var inputs = conv.bias is null ? new[] { x, ws } : [x, ws, Shared(conv.bias, $"{Root(hint)}/bias")];
+            return BatchNormNode(hint, g.Op("Conv", hint, inputs, attrs), bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
+        }
+        var (w, b) = Fold(wt, conv.bias, bn.weight, bn.bias, bn.running_mean!, bn.running_var!, bn.eps);
+        var wName = g.Initializer($"{hint}/weight", w, wt.shape);
+        var bName = g.Initializer($"{hint}/bias", b, b.Length);
+        return g.Op("Conv", hint, [x, wName, bName], attrs);
+    }
+
+    private string BatchNormNode(string hint, string x, Tensor? gamma, Tensor? beta, Tensor mean, Tensor var, double eps)
+    {
+        int n = checked((int)mean.shape[0]);
+        var scale = gamma is null ? Enumerable.Repeat(1f, n).ToArray() : Data(gamma);
+        var shift = beta is null ? new float[n] : Data(beta);
+        return g.Op("BatchNormalization", $"{hint}_bn",
+            [x, g.Initializer($"{hint}_bn/scale", scale, n), g.Initializer($"{hint}_bn/bias", shift, n),
+             g.Initializer($"{hint}_bn/mean", Data(mean), n), g.Initializer($"{hint}_bn/var", Data(var), n)],
+            MakeAttribute("epsilon", (float)eps));
+    }
+
+    /// <summary>
+    /// Eval batch norm folded into the layer before it, in double: W' = W·s, b' = (b − μ)·s + β with s = γ/√(σ² + ε),
+    /// per output channel (first weight dimension).
+    /// </summary>
+    internal static (float[] W, float[] B) Fold(Tensor weight, Tensor? bias, Tensor? gamma, Tensor? beta, Tensor mean, Tensor var, double eps)
+    {
+        var w = Data(weight);
+        int outputs = checked((int)weight.shape[0]), per = w.Length / outputs;
+        float[] mu = Data(mean), sigma2 = Data(var);
+        float[]? b = bias is null ? null : Data(bias), ga = gamma is null ? null : Data(gamma), be = beta is null ? null : Data(beta);
+        if (mu.Length != outputs) throw new ArgumentException($"Batch norm has {mu.Length} channels, the layer before it {outputs}.");
+        var wf = new float[w.Length];
+        var bf = new float[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            double s = (ga?[o] ?? 1.0) / Math.Sqrt(sigma2[o] + eps);
+            for (int k = 0; k < per; k++) wf[o * per + k] = (float)(w[o * per + k] * s);
+            bf[o] = (float)(((b?[o] ?? 0.0) - mu[o]) * s + (be?[o] ?? 0.0));
+        }
+        return (wf, bf);
+    }
+
+    private string Shared(Tensor parameter, string name) =>
+        g.SharedInitializer(name, () => (Data(parameter), parameter.shape));
+
+    /// <summary>Scope path without the step prefix, for weights shared by all steps (step0/mlp/fc1 → mlp/fc1).</summary>
+    private string Root(string hint)
+    {
+        var parts = g.ScopePath.Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !(p.StartsWith("step") && int.TryParse(p.AsSpan(4), out _)))
+            .Append(hint);
+        return string.Join('/', parts);
+    }
+
+    /// <summary>A tensor's values as float32 on the CPU, row-major.</summary>
+    internal static float[] Data(Tensor t)
+    {
+        using var cpu = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        return cpu.data<float>().ToArray();
+    }
+
+    private static float[] Transpose(float[] a, int rows, int cols)
+    {
+        var t = new float[a.Length];
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < cols; k++) t[k * rows + r] = a[r * cols + k];
+        return t;
+    }
+}

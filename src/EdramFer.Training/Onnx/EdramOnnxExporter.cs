@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Text.Json;
+using EdramFer.Training.Model;
+using EdramFer.Training.Train;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace EdramFer.Training.Onnx;
+
+/// <summary>
+/// Exports <see cref="EdramNet"/> to ONNX (TorchSharp has no exporter): the network unrolled over its T steps in eval
+/// mode, dynamic batch N, with the metadata a consumer needs. Every export is loaded back with ONNX Runtime and
+/// compared with TorchSharp; a difference above <see cref="OnnxExportOptions.Tolerance"/> throws.
+/// </summary>
+/// <remarks>
+/// Contract (DESIGN §3): input <c>image</c> float32 [N,1,S,S] = pixels/255 after preprocessing; outputs
+/// <c>probabilities</c> [N,C] (softmax of the last step), <c>valence_arousal</c> [N,2] (last step),
+/// <c>glimpses</c> [N,T,6] (θ per step) and <c>step_probabilities</c> [N,T,C].
+/// </remarks>
+public static class EdramOnnxExporter
+{
+    /// <summary>Name of the graph input.</summary>
+    public const string InputName = "image";
+    /// <summary>Softmax of the last step's logits, [N, C].</summary>
+    public const string ProbabilitiesName = "probabilities";
+    /// <summary>tanh valence and arousal of the last step, [N, 2].</summary>
+    public const string ValenceArousalName = "valence_arousal";
+    /// <summary>The affine θ of every glimpse, [N, T, 6].</summary>
+    public const string GlimpsesName = "glimpses";
+    /// <summary>Softmax after every glimpse, [N, T, C].</summary>
+    public const string StepProbabilitiesName = "step_probabilities";
+    /// <summary>Output names in graph order.</summary>
+    public static readonly IReadOnlyList<string> OutputNames = [ProbabilitiesName, ValenceArousalName, GlimpsesName, StepProbabilitiesName];
+    /// <summary>1/255 as written to <c>edram.input_scale</c>.</summary>
+    public const string InputScale = "0.00392156862745098";
+
+    /// <summary>Exports <paramref name="model"/> with default options except the opset; see <see cref="Export(EdramNet, TrainState?, string, OnnxExportOptions)"/>.</summary>
+    public static OnnxExportReport Export(EdramNet model, TrainState? state, string path, int opset = 17) =>
+        Export(model, state, path, new OnnxExportOptions { Opset = opset });
+
+    /// <summary>
+    /// Writes <paramref name="model"/> (eval statistics) to <paramref name="path"/>, loads it back with ONNX Runtime and
+    /// checks every output against TorchSharp. <paramref name="state"/> supplies labels, preprocessing and accuracy
+    /// metadata (null: labels class0…). Throws <see cref="InvalidDataException"/> with the differences when parity fails;
+    /// the file is then deleted. The model's train/eval mode is restored afterwards.
+    /// </summary>
+    public static OnnxExportReport Export(EdramNet model, TrainState? state, string path, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Opset is < 16 or > 21)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Opset, "Opset must be 16 (first with GridSample) to 21.");
+        if (state != null && state.Config != model.Config)
+            throw new ArgumentException($"The state's config ({state.Config.Preset}, {state.Config.Steps} steps) is not the model's ({model.Config.Preset}, {model.Config.Steps} steps).", nameof(state));
+
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm);
+            var meta = Metadata(model.Config, state);
+            var doc = $"EDRAM facial expression recogniser ({model.Config.Preset} preset, {model.Config.Steps} glimpses), unrolled; " +
+                      "input image [N,1,S,S] = preprocessed grey pixels / 255; outputs probabilities [N,C], valence_arousal [N,2], " +
+                      "glimpses [N,T,6] (affine θ per step, PyTorch affine_grid convention), step_probabilities [N,T,C].";
+            var onnx = graph.ToModel("edram", IrVersionFor(options.Opset), "EdramFer",
+                typeof(EdramOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", doc, meta);
+            options.Tamper?.Invoke(onnx);
+
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var tmp = full + ".tmp";
+            using (var stream = File.Create(tmp)) onnx.WriteTo(stream);
+            File.Move(tmp, full, overwrite: true);
+
+            OnnxParity parity;
+            try
+            {
+                parity = CheckParity(model, full, options);
+            }
+            catch
+            {
+                File.Delete(full); // never leave a file that failed its check where a consumer could pick it up
+                throw;
+            }
+            return new OnnxExportReport(full, new FileInfo(full).Length, options.Opset, graph.NodeCount, graph.InitializerElements, parity);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>Loads a checkpoint (file or run folder, see <see cref="Checkpoint.Resolve"/>) and exports it.</summary>
+    public static OnnxExportReport ExportCheckpoint(string checkpoint, string path, OnnxExportOptions? options = null)
+    {
+        var (state, model) = Checkpoint.LoadModel(Checkpoint.Resolve(checkpoint));
+        using (model) return Export(model, state, path, options ?? new OnnxExportOptions());
+    }
+
+    /// <summary>
+    /// Writes a model with seeded random weights, randomised batch-norm statistics and a moving emission network (see
+    /// <see cref="CreateRandomModel"/>), checked like any export: for testing consumers before a trained model exists.
+    /// Metadata <c>edram.training_data</c> says "none (random weights)".
+    /// </summary>
+    public static OnnxExportReport ExportRandom(string path, EdramConfig config, string[] labels, int seed, int opset = 17)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length != config.Classes)
+            throw new ArgumentException($"{labels.Length} labels given for a model with {config.Classes} classes.", nameof(labels));
+        using var model = CreateRandomModel(config, seed);
+        var state = new TrainState { Config = config, Labels = labels };
+        return Export(model, state, path, new OnnxExportOptions { Opset = opset });
+    }
+
+    /// <summary>
+    /// A model whose every weight is drawn from a generator seeded with <paramref name="seed"/> (PyTorch's default
+    /// ranges), emission weights away from zero so the glimpses move with the image, and batch-norm running statistics
+    /// taken from one seeded batch of <see cref="ParityImages"/> and then perturbed: activations keep their scale through
+    /// the unrolled steps, so the later glimpses depend on the image too. In eval mode; the global torch seed is not used.
+    /// </summary>
+    public static EdramNet CreateRandomModel(EdramConfig config, int seed)
+    {
+        // Floor of the running variances: a channel that barely varies over the calibration batch (the "where" features of
+        // later steps, θ being nearly constant there) would otherwise amplify float rounding by 1/σ and make the random
+        // model chaotic, so that TorchSharp itself could not reproduce its outputs from a 1e-7 change of the input.
+        const double MinRandomVariance = 0.02;
+        var model = new EdramNet(config);
+        using var gen = new Generator((ulong)seed);
+        var norms = new List<(Tensor? Gamma, Tensor? Beta, Tensor Mean, Tensor Var, Action<double> SetMomentum, double Momentum)>();
+        using (no_grad())
+        {
+            foreach (var (_, module) in model.named_modules())
+            {
+                switch (module)
+                {
+                    case Linear or Conv2d:
+                        var w = module is Linear l ? l.weight! : ((Conv2d)module).weight!;
+                        var b = module is Linear l2 ? l2.bias : ((Conv2d)module).bias;
+                        double bound = 1.0 / Math.Sqrt(w.numel() / w.shape[0]);
+                        w.uniform_(-bound, bound, gen);
+                        b?.uniform_(-bound, bound, gen);
+                        break;
+                    case LSTMCell cell:
+                        double k = 1.0 / Math.Sqrt(cell.weight_hh!.shape[1]);
+                        foreach (var p in new[] { cell.weight_ih!, cell.weight_hh!, cell.bias_ih!, cell.bias_hh! }) p.uniform_(-k, k, gen);
+                        break;
+                    case BatchNorm1d bn1: norms.Add((bn1.weight, bn1.bias, bn1.running_mean!, bn1.running_var!, m => bn1.momentum = m, bn1.momentum ?? 0.1)); break;
+                    case BatchNorm2d bn2: norms.Add((bn2.weight, bn2.bias, bn2.running_mean!, bn2.running_var!, m => bn2.momentum = m, bn2.momentum ?? 0.1)); break;
+                }
+            }
+            foreach (var n in norms)
+            {
+                n.Gamma?.uniform_(0.8, 1.2, gen);
+                n.Beta?.normal_(0, 0.1, gen);
+            }
+            // Emission: keep the identity-zoom bias, with weights that move θ by a few tenths between images.
+            var e = model.emission.linear;
+            e.weight!.normal_(0, 1.5 / Math.Sqrt(e.weight.shape[1]), gen);
+            e.bias!.copy_(tensor(new[] { config.ZoomLimit, 0f, 0f, 0f, config.ZoomLimit, 0f }));
+
+            // Running statistics = one batch's statistics (momentum 1 for a single train-mode pass), then perturbed.
+            foreach (var n in norms) n.SetMomentum(1.0);
+            model.train();
+            using (var images = ParityImages(config.InputSize, 16, seed + 1))
+            using (model.forward(images)) { }
+            foreach (var n in norms)
+            {
+                n.SetMomentum(n.Momentum);
+                using var std = n.Var.sqrt();
+                using var shift = empty_like(n.Mean).normal_(0, 0.1, gen);
+                n.Mean.add_(shift.mul_(std));
+                using var scale = empty_like(n.Var).uniform_(0.8, 1.25, gen);
+                n.Var.mul_(scale).clamp_(min: MinRandomVariance);
+            }
+        }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="onnxPath"/> with ONNX Runtime and <paramref name="model"/> (eval, no grad) on the same batch
+    /// and returns the largest absolute difference per output. Throws when the file lacks an output of the contract.
+    /// </summary>
+    public static OnnxParity Compare(EdramNet model, string onnxPath, Tensor input)
+    {
+        var onnx = RunOnnx(onnxPath, input);
+        var torchOut = RunTorch(model, input);
+        var diffs = new Dictionary<string, double>();
+        foreach (var name in OutputNames)
+        {
+            if (!onnx.TryGetValue(name, out var a)) throw new InvalidDataException($"'{onnxPath}' has no output '{name}'.");
+            var b = torchOut[name];
+            if (a.Length != b.Length)
+                throw new InvalidDataException($"Output '{name}': ONNX Runtime gave {a.Length} values, TorchSharp {b.Length}.");
+            double worst = 0;
+            for (int i = 0; i < a.Length; i++)
+            {
+                double d = Math.Abs((double)a[i] - b[i]);
+                if (double.IsNaN(d) || d > worst) worst = double.IsNaN(d) ? double.PositiveInfinity : d;
+            }
+            diffs[name] = worst;
+        }
+        return new OnnxParity((int)input.shape[0], diffs);
+    }
+
+    /// <summary>The four contract outputs of TorchSharp eval on <paramref name="input"/>, flattened row-major.</summary>
+    public static Dictionary<string, float[]> RunTorch(EdramNet model, Tensor input)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var device = model.parameters().First().device;
+            using var output = model.forward(input.to(device));
+            long last = output.StepLogits.shape[1] - 1;
+            return new Dictionary<string, float[]>
+            {
+                [ProbabilitiesName] = EdramGraphWriter.Data(output.StepLogits.select(1, last).softmax(1)),
+                [ValenceArousalName] = EdramGraphWriter.Data(output.ValenceArousal.select(1, last)),
+                [GlimpsesName] = EdramGraphWriter.Data(output.Thetas),
+                [StepProbabilitiesName] = EdramGraphWriter.Data(output.StepLogits.softmax(2)),
+            };
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>Every output of an ONNX model run once with ONNX Runtime (CPU) on <paramref name="input"/> as <c>image</c>.</summary>
+    public static Dictionary<string, float[]> RunOnnx(string onnxPath, Tensor input)
+    {
+        var data = EdramGraphWriter.Data(input);
+        using var session = new InferenceSession(onnxPath);
+        using var value = OrtValue.CreateTensorValueFromMemory(data, input.shape);
+        using var run = new RunOptions();
+        var names = session.OutputMetadata.Keys.ToArray();
+        using var results = session.Run(run, [InputName], [value], names);
+        var outputs = new Dictionary<string, float[]>();
+        for (int i = 0; i < names.Length; i++) outputs[names[i]] = results[i].GetTensorDataAsSpan<float>().ToArray();
+        return outputs;
+    }
+
+    static OnnxParity CheckParity(EdramNet model, string path, OnnxExportOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var input = options.ValidationInput ?? ParityImages(model.Config.InputSize, options.ValidationBatch, options.ValidationSeed);
+        var parity = Compare(model, path, input);
+        if (parity.Worst > options.Tolerance || double.IsNaN(parity.Worst))
+            throw new InvalidDataException(
+                $"ONNX export '{path}' does not reproduce TorchSharp within {options.Tolerance:G3} on {parity.Images} images: max abs diff {parity}.");
+        return parity;
+    }
+
+    /// <summary>
+    /// Seeded test images in [0, 1]: smooth random blobs plus noise, so glimpses land on structure rather than flat grey.
+    /// </summary>
+    public static Tensor ParityImages(int size, int count, int seed)
+    {
+        using var gen = new Generator((ulong)seed);
+        using var scope = NewDisposeScope();
+        var coarse = rand(new long[] { count, 1, 6, 6 }, generator: gen);
+        var smooth = nn.functional.interpolate(coarse, new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var noise = rand(new long[] { count, 1, size, size }, generator: gen);
+        return (smooth * 0.7f + noise * 0.3f).clamp(0f, 1f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The metadata props written to every export: <c>edram.*</c> (labels, steps, sizes, input scaling, config JSON,
+    /// training data, accuracy when known) plus the checkpoint's <c>preprocess.*</c> keys.
+    /// </summary>
+    public static Dictionary<string, string> Metadata(EdramConfig config, TrainState? state)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var labels = state?.Labels is { Length: > 0 } l ? l : Enumerable.Range(0, config.Classes).Select(i => $"class{i}").ToArray();
+        if (labels.Length != config.Classes)
+            throw new ArgumentException($"The state has {labels.Length} labels, the model {config.Classes} classes.");
+        if (labels.FirstOrDefault(x => x.Contains(',') || x.Length == 0) is { } bad)
+            throw new ArgumentException($"Label '{bad}' cannot be written to edram.labels (empty or contains a comma).");
+        var meta = new Dictionary<string, string>
+        {
+            ["edram.labels"] = string.Join(",", labels),
+            ["edram.steps"] = config.Steps.ToString(inv),
+            ["edram.zoom_limit"] = config.ZoomLimit.ToString("R", inv),
+            ["edram.input_size"] = config.InputSize.ToString(inv),
+            ["edram.glimpse_size"] = config.GlimpseSize.ToString(inv),
+            ["edram.align_corners"] = config.AlignCorners ? "true" : "false",
+            ["edram.input_scale"] = InputScale,
+            ["edram.input_offset"] = "0",
+            ["edram.preset"] = config.Preset,
+            ["edram.config"] = JsonSerializer.Serialize(config),
+            ["edram.has_valence_arousal"] = state?.HasValenceArousal == true ? "true" : "false",
+            ["edram.training_data"] = TrainingData(state),
+        };
+        if (state is { BestAccuracy: >= 0 })
+        {
+            meta["edram.accuracy"] = state.BestAccuracy.ToString("0.####", inv);
+            meta["edram.best_epoch"] = state.BestEpoch.ToString(inv);
+        }
+        if (state != null)
+            foreach (var (k, v) in state.Options.Preprocess) meta[k] = v;
+        return meta;
+    }
+
+    /// <summary>"fer2013:fer2013": the dataset kind and folder name, never the training machine's path.</summary>
+    static string TrainingData(TrainState? state)
+    {
+        var spec = state?.Options.Dataset;
+        if (string.IsNullOrWhiteSpace(spec)) return "none (random weights)";
+        int colon = spec.IndexOf(':');
+        var kind = colon > 0 ? spec[..colon] : spec;
+        var where = colon > 0 ? Path.GetFileName(spec[(colon + 1)..].TrimEnd('/', '\\')) : "";
+        var text = where.Length > 0 ? $"{kind}:{where}" : kind;
+        if (state!.Options.MaxTrainImages > 0) text += $" (first {state.Options.MaxTrainImages} images)";
+        return text;
+    }
+
+    /// <summary>IR version matching the opset (IR 8 covers opsets up to 18, 9 up to 20, 10 up to 22).</summary>
+    static long IrVersionFor(int opset) => opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+}

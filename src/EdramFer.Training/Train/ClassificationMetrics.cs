@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+
+namespace EdramFer.Training.Train;
+
+/// <summary>Accuracy figures from a confusion matrix (rows = truth, columns = prediction), plus VA errors.</summary>
+public sealed record ClassificationMetrics
+{
+    [JsonPropertyName("count")] public long Count { get; init; }
+    [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
+    [JsonPropertyName("mean_per_class_accuracy")] public double MeanPerClassAccuracy { get; init; }
+    [JsonPropertyName("per_class_accuracy")] public Dictionary<string, double> PerClassAccuracy { get; init; } = new();
+    [JsonPropertyName("confusion_matrix")] public long[][] ConfusionMatrix { get; init; } = [];
+    [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
+    [JsonPropertyName("loss")] public double Loss { get; init; }
+    [JsonPropertyName("valence_rmse")] public double? ValenceRmse { get; init; }
+    [JsonPropertyName("arousal_rmse")] public double? ArousalRmse { get; init; }
+    [JsonPropertyName("valence_ccc")] public double? ValenceCcc { get; init; }
+    [JsonPropertyName("arousal_ccc")] public double? ArousalCcc { get; init; }
+
+    /// <summary>Builds the metrics from truth/prediction pairs.</summary>
+    public static ClassificationMetrics From(IReadOnlyList<string> labels, IReadOnlyList<int> truth, IReadOnlyList<int> predicted, double loss,
+        IReadOnlyList<(float Valence, float Arousal, float PredValence, float PredArousal)>? va = null)
+    {
+        int c = labels.Count;
+        var cm = Enumerable.Range(0, c).Select(_ => new long[c]).ToArray();
+        for (int i = 0; i < truth.Count; i++) cm[truth[i]][predicted[i]]++;
+        var perClass = new Dictionary<string, double>();
+        var present = new List<double>();
+        for (int k = 0; k < c; k++)
+        {
+            long n = cm[k].Sum();
+            if (n == 0) continue; // a class absent from this split has no accuracy
+            double acc = (double)cm[k][k] / n;
+            perClass[labels[k]] = acc;
+            present.Add(acc);
+        }
+        long correct = Enumerable.Range(0, c).Sum(k => cm[k][k]);
+        var m = new ClassificationMetrics
+        {
+            Count = truth.Count,
+            Accuracy = truth.Count == 0 ? 0 : (double)correct / truth.Count,
+            MeanPerClassAccuracy = present.Count == 0 ? 0 : present.Average(),
+            PerClassAccuracy = perClass,
+            ConfusionMatrix = cm,
+            Labels = labels.ToArray(),
+            Loss = loss,
+        };
+        if (va is { Count: > 0 })
+        {
+            var v = va.Select(x => ((double)x.Valence, (double)x.PredValence)).ToArray();
+            var a = va.Select(x => ((double)x.Arousal, (double)x.PredArousal)).ToArray();
+            m = m with { ValenceRmse = Rmse(v), ArousalRmse = Rmse(a), ValenceCcc = Ccc(v), ArousalCcc = Ccc(a) };
+        }
+        return m;
+    }
+
+    static double Rmse((double T, double P)[] xs) => Math.Sqrt(xs.Average(x => (x.T - x.P) * (x.T - x.P)));
+
+    /// <summary>Lin's concordance correlation coefficient.</summary>
+    public static double Ccc((double T, double P)[] xs)
+    {
+        double mt = xs.Average(x => x.T), mp = xs.Average(x => x.P);
+        double vt = xs.Average(x => (x.T - mt) * (x.T - mt)), vp = xs.Average(x => (x.P - mp) * (x.P - mp));
+        double cov = xs.Average(x => (x.T - mt) * (x.P - mp));
+        double denom = vt + vp + (mt - mp) * (mt - mp);
+        return denom == 0 ? 0 : 2 * cov / denom;
+    }
+}

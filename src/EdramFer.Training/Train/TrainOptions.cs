@@ -1,0 +1,39 @@
+namespace EdramFer.Training.Train;
+
+/// <summary>Everything a training run is configured with; stored in every checkpoint so a resume rebuilds it.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Dataset spec: fer2013:DIR, affectnet:DIR, csv:FILE or folder:DIR.</summary>
+    public string Dataset { get; init; } = "";
+    /// <summary>Optional validation spec (csv:FILE or folder:DIR) overriding the dataset's own split.</summary>
+    public string? Validation { get; init; }
+    /// <summary>AffectNet class mode: 7 (seed paper) or 8 (with contempt).</summary>
+    public int AffectNetClasses { get; init; } = 7;
+    public int Epochs { get; init; } = 30;
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Adam learning rate (seed paper: 1e-4).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Reduce-on-plateau on validation loss: factor, patience (epochs) and floor (seed: 0.333, 1, 1e-5).</summary>
+    public double PlateauFactor { get; init; } = 0.333;
+    public int PlateauPatience { get; init; } = 1;
+    public double MinLearningRate { get; init; } = 1e-5;
+    /// <summary>Gradient-norm clip (EDRAM: 10).</summary>
+    public double GradientClip { get; init; } = 10;
+    /// <summary>auto (CUDA when available), cpu or cuda.</summary>
+    public string Device { get; init; } = "auto";
+    public int Seed { get; init; } = 1;
+    public bool Augment { get; init; } = true;
+    public LossOptions Loss { get; init; } = new();
+    /// <summary>Preprocessing options as EdramFer.Vision metadata (no file paths).</summary>
+    public Dictionary<string, string> Preprocess { get; init; } = new();
+    /// <summary>Where preprocessed splits are cached.</summary>
+    public string CacheDir { get; init; } = "";
+    /// <summary>Use at most this many training images (seeded pick); 0 = all. For quick experiments and tests.</summary>
+    public int MaxTrainImages { get; init; }
+    /// <summary>Use at most this many validation images; 0 = all.</summary>
+    public int MaxValidationImages { get; init; }
+    /// <summary>Write a mid-epoch checkpoint every this many batches (0 = only at epoch ends and on Ctrl-C).</summary>
+    public int CheckpointEveryBatches { get; init; } = 100;
+    /// <summary>CPU threads for TorchSharp (0 = all cores).</summary>
+    public int Threads { get; init; }
+}

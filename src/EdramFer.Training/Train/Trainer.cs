@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EdramFer.Training.Data;
+using EdramFer.Training.Model;
+using EdramFer.Vision;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace EdramFer.Training.Train;
+
+/// <summary>A progress report: a preprocessing phase, or a training batch, or an epoch's validation.</summary>
+public sealed record TrainProgress(string Phase, int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy,
+    double ImagesPerSecond, double LearningRate, ClassificationMetrics? Validation = null);
+
+/// <summary>How a run ended.</summary>
+public sealed record TrainResult(bool Completed, string RunDir, TrainState State, ClassificationMetrics? BestMetrics);
+
+/// <summary>
+/// The training driver: reads and preprocesses the dataset (cached), trains EdramNet with Adam, gradient
+/// clipping and reduce-on-plateau, checkpoints atomically (every N batches, every epoch, on best
+/// validation accuracy, on cancellation), and writes epochs.jsonl and metrics.json into the run folder.
+/// Shuffling and augmentation are seeded per epoch and batch, so a resumed run continues exactly.
+/// </summary>
+public sealed class Trainer
+{
+    readonly EdramConfig _config;
+    readonly TrainOptions _options;
+    readonly PreprocessOptions _preprocess;
+    readonly string _runDir;
+    readonly IProgress<TrainProgress>? _progress;
+
+    public Trainer(EdramConfig config, TrainOptions options, PreprocessOptions preprocess, string runDir, IProgress<TrainProgress>? progress = null)
+    {
+        _config = config; _preprocess = preprocess; _runDir = Path.GetFullPath(runDir); _progress = progress;
+        _options = options with { Preprocess = new Dictionary<string, string>(preprocess.ToMetadata()) };
+    }
+
+    string LastPath => Path.Combine(_runDir, "checkpoints", "last.ckpt");
+    string BestPath => Path.Combine(_runDir, "checkpoints", "best.ckpt");
+
+    /// <summary>Picks the TorchSharp device: auto = CUDA when available.</summary>
+    public static Device ResolveDevice(string name) => name.ToLowerInvariant() switch
+    {
+        "cpu" => CPU,
+        "cuda" => cuda.is_available() ? CUDA : throw new InvalidOperationException("--device cuda was asked for, but TorchSharp finds no CUDA device (build with -p:TorchBackend=cuda)."),
+        "auto" => cuda.is_available() ? CUDA : CPU,
+        _ => throw new ArgumentException($"Unknown device '{name}': expected auto, cpu or cuda."),
+    };
+
+    /// <summary>Reads, preprocesses (cached) and subsamples the splits.</summary>
+    public (DatasetDescription Dataset, PreprocessedSet Train, PreprocessedSet Validation) LoadData(CancellationToken cancel)
+    {
+        var dataset = DatasetReader.Read(_options.Dataset, _options.Validation, seed: _options.Seed, affectNetClasses: _options.AffectNetClasses);
+        var cacheDir = string.IsNullOrEmpty(_options.CacheDir) ? Path.Combine(_runDir, "cache") : _options.CacheDir;
+        var train = Subsample(dataset.Train.Samples, _options.MaxTrainImages, _options.Seed);
+        var val = Subsample(dataset.Validation.Samples, _options.MaxValidationImages, _options.Seed + 1);
+        var trainSet = PreprocessedSet.Load(train, _preprocess, cacheDir, Report("preprocess train"), cancel);
+        var valSet = PreprocessedSet.Load(val, _preprocess, cacheDir, Report("preprocess validation"), cancel);
+        WriteBadRows(dataset.Train.BadRows.Concat(dataset.Validation.BadRows).Concat(trainSet.BadRows).Concat(valSet.BadRows).ToList());
+        if (trainSet.Count == 0) throw new InvalidDataException($"No usable training images in '{_options.Dataset}' (see {Path.Combine(_runDir, "bad_rows.csv")}).");
+        return (dataset, trainSet, valSet);
+    }
+
+    IProgress<(int Done, int Total)> Report(string phase) =>
+        new Progress<(int Done, int Total)>(p => _progress?.Report(new TrainProgress(phase, 0, _options.Epochs, p.Done, p.Total, 0, 0, 0, 0)));
+
+    static IReadOnlyList<LabeledSample> Subsample(IReadOnlyList<LabeledSample> samples, int max, int seed)
+    {
+        if (max <= 0 || samples.Count <= max) return samples;
+        var rng = new Random(seed);
+        return samples.Select(s => (s, k: rng.Next())).OrderBy(p => p.k).Take(max).Select(p => p.s).ToList();
+    }
+
+    void WriteBadRows(IReadOnlyList<BadRow> bad)
+    {
+        Directory.CreateDirectory(_runDir);
+        using var w = new StreamWriter(Path.Combine(_runDir, "bad_rows.csv"));
+        w.WriteLine("source,reason");
+        foreach (var b in bad) w.WriteLine($"\"{b.Source.Replace("\"", "\"\"")}\",\"{b.Reason.Replace("\"", "\"\"")}\"");
+    }
+
+    /// <summary>Trains (or resumes from last.ckpt when <paramref name="resume"/>) until the configured epochs or cancellation.</summary>
+    public TrainResult Run(bool resume, CancellationToken cancel = default)
+    {
+        if (_options.Threads > 0) set_num_threads(_options.Threads);
+        var tuner = _options.Threads > 0 ? null : new ThreadTuner(Environment.ProcessorCount);
+        var device = ResolveDevice(_options.Device);
+        var (dataset, train, val) = LoadData(cancel);
+        var labels = dataset.Labels.ToArray();
+
+        EdramNet model; Adam optimizer; TrainState state;
+        Adam MakeOptimizer(EdramNet m) => optim.Adam(m.parameters(), _options.LearningRate);
+        if (resume && File.Exists(LastPath))
+        {
+            (state, model) = Checkpoint.Load(LastPath, MakeOptimizer, out var opt);
+            optimizer = opt!;
+            if (!state.Labels.SequenceEqual(labels))
+                throw new InvalidDataException($"Cannot resume: the checkpoint's labels ({string.Join(",", state.Labels)}) differ from the dataset's ({string.Join(",", labels)}).");
+            state = state with { Options = state.Options with { Epochs = _options.Epochs } };
+        }
+        else
+        {
+            if (resume) throw new FileNotFoundException($"--resume: no checkpoint at {LastPath}.");
+            manual_seed(_options.Seed);
+            model = new EdramNet(_config with { Classes = labels.Length });
+            optimizer = MakeOptimizer(model);
+            state = new TrainState
+            {
+                Config = model.Config, Options = _options, Labels = labels,
+                ClassWeights = EdramLoss.ClassWeights(train.Labels, labels.Length),
+                LearningRate = _options.LearningRate, HasValenceArousal = train.HasValenceArousal,
+            };
+        }
+        model.to(device);
+        SetLearningRate(optimizer, state.LearningRate);
+        var opts = state.Options;
+        using var weights = tensor(state.ClassWeights, device: device);
+        var augmenter = new Augmenter();
+        int batches = train.Count / opts.BatchSize;   // drop the ragged tail: batch norm needs full batches
+        if (batches == 0) throw new InvalidDataException($"{train.Count} training images are fewer than one batch of {opts.BatchSize}.");
+        using var generator = new Generator((ulong)opts.Seed, device);
+
+        for (int epoch = state.Epoch; epoch < opts.Epochs; epoch++)
+        {
+            var order = Shuffle(train.Count, opts.Seed, epoch);
+            double lossSum = state.EpochLossSum; long correct = state.EpochCorrect, seen = state.EpochSeen;
+            var clock = Stopwatch.StartNew();
+            double priorSeconds = state.EpochSeconds;
+            model.train();
+            for (int b = state.Batch; b < batches; b++)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    state = state with { Epoch = epoch, Batch = b, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = priorSeconds + clock.Elapsed.TotalSeconds };
+                    Checkpoint.Save(LastPath, state, model, optimizer);
+                    return new TrainResult(false, _runDir, state, state.LastValidation);
+                }
+                tuner?.BeforeBatch();
+                using (var scope = NewDisposeScope())
+                {
+                    var idx = order.AsSpan(b * opts.BatchSize, opts.BatchSize);
+                    var (x, y, va) = Gather(train, idx, device);
+                    if (opts.Augment)
+                    {
+                        generator.manual_seed(BatchSeed(opts.Seed, epoch, b));
+                        x = augmenter.Apply(x, generator);
+                    }
+                    optimizer.zero_grad();
+                    using var output = model.forward(x);
+                    using var loss = EdramLoss.Compute(output, y, weights, state.HasValenceArousal ? va : null, opts.Loss);
+                    loss.Total.backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), opts.GradientClip);
+                    optimizer.step();
+                    var pred = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).argmax(1);
+                    correct += pred.eq(y).sum().item<long>();
+                    lossSum += loss.Total.item<float>() * opts.BatchSize;
+                    seen += opts.BatchSize;
+                }
+                tuner?.AfterBatch();
+                double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
+                _progress?.Report(new TrainProgress("train", epoch + 1, opts.Epochs, b + 1, batches, lossSum / seen, (double)correct / seen,
+                    (seen) / Math.Max(seconds, 1e-9), state.LearningRate));
+                if (opts.CheckpointEveryBatches > 0 && (b + 1) % opts.CheckpointEveryBatches == 0 && b + 1 < batches)
+                {
+                    state = state with { Epoch = epoch, Batch = b + 1, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = seconds };
+                    Checkpoint.Save(LastPath, state, model, optimizer);
+                }
+            }
+            double epochSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
+            _progress?.Report(new TrainProgress("validate", epoch + 1, opts.Epochs, 0, 0, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate));
+            var (metrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
+            state = Plateau(state, metrics.Loss, opts);
+            SetLearningRate(optimizer, state.LearningRate);
+            bool best = metrics.Accuracy > state.BestAccuracy;
+            state = state with
+            {
+                Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = metrics,
+                BestAccuracy = best ? metrics.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
+            };
+            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, state.LearningRate, epochSeconds, seen / epochSeconds);
+            if (best) Checkpoint.Save(BestPath, state, model, optimizer);
+            Checkpoint.Save(LastPath, state, model, optimizer);
+            _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, batches, batches, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate, metrics));
+        }
+        var bestMetrics = File.Exists(BestPath) ? Checkpoint.ReadState(BestPath).LastValidation : state.LastValidation;
+        File.WriteAllText(Path.Combine(_runDir, "metrics.json"), JsonSerializer.Serialize(new
+        {
+            checkpoint = "checkpoints/best.ckpt", best_epoch = state.BestEpoch, epochs = state.Epoch,
+            preset = state.Config.Preset, steps = state.Config.Steps, zoom_limit = state.Config.ZoomLimit,
+            validation = bestMetrics,
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        return new TrainResult(true, _runDir, state, bestMetrics);
+    }
+
+    /// <summary>Reduce-on-plateau on validation loss.</summary>
+    static TrainState Plateau(TrainState s, double loss, TrainOptions o)
+    {
+        if (loss < s.PlateauBest) return s with { PlateauBest = loss, PlateauBadEpochs = 0 };
+        int bad = s.PlateauBadEpochs + 1;
+        if (bad > o.PlateauPatience)
+            return s with { PlateauBadEpochs = 0, LearningRate = Math.Max(o.MinLearningRate, s.LearningRate * o.PlateauFactor) };
+        return s with { PlateauBadEpochs = bad };
+    }
+
+    static void SetLearningRate(Adam optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    /// <summary>The permutation of epoch <paramref name="epoch"/>: a function of seed and epoch only.</summary>
+    internal static int[] Shuffle(int n, int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        return order;
+    }
+
+    static long BatchSeed(int seed, int epoch, int batch) => ((long)seed * 1_000_003L + epoch) * 100_003L + batch;
+
+    static (Tensor X, Tensor Y, Tensor VA) Gather(PreprocessedSet set, ReadOnlySpan<int> indices, Device device)
+    {
+        int s = set.Size, n = indices.Length, px = s * s;
+        var pixels = new byte[n * px];
+        var labels = new long[n];
+        var va = new float[n * 2];
+        for (int i = 0; i < n; i++)
+        {
+            Array.Copy(set.Pixels, (long)indices[i] * px, pixels, (long)i * px, px);
+            labels[i] = set.Labels[indices[i]];
+            va[2 * i] = set.ValenceArousal[2 * indices[i]];
+            va[2 * i + 1] = set.ValenceArousal[2 * indices[i] + 1];
+        }
+        using var bytes = tensor(pixels, new long[] { n, 1, s, s });
+        return (bytes.to(ScalarType.Float32, device).div_(255f), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
+    }
+
+    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, double lr, double seconds, double ips)
+    {
+        var line = JsonSerializer.Serialize(new
+        {
+            epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = val.Loss, val_accuracy = val.Accuracy,
+            val_mean_per_class_accuracy = val.MeanPerClassAccuracy, learning_rate = lr, seconds, images_per_second = ips,
+        });
+        File.AppendAllText(Path.Combine(_runDir, "epochs.jsonl"), line + "\n");
+    }
+}

@@ -1,0 +1,74 @@
+namespace EdramFer.Vision;
+
+/// <summary>What happened to one image. Everything except <see cref="Ok"/> and the fallbacks means no pixels.</summary>
+public enum PreprocessStatus
+{
+    /// <summary>A detector found a face and the crop is around it; or, with no detector configured, the whole image was used.</summary>
+    Ok,
+    /// <summary>No detector found a face; the <see cref="NoFacePolicy"/> crop (centre or whole image) was used.</summary>
+    NoFaceFallback,
+    /// <summary>No detector found a face and the policy is <see cref="NoFacePolicy.Reject"/>.</summary>
+    NoFace,
+    /// <summary>The path does not exist (or is a directory).</summary>
+    FileNotFound,
+    /// <summary>The file has 0 bytes.</summary>
+    EmptyFile,
+    /// <summary>
+    /// Bytes that no decoder accepts (text named .jpg, unknown format, corrupt data). Truncated JPEGs land here too:
+    /// OpenCV 4.13's JPEG reader rejects any JPEG cut short rather than returning a partial image; the message says
+    /// "truncated JPEG". (Should a decoder return a partial image, the result keeps its status and the message notes it.)
+    /// </summary>
+    Undecodable,
+    /// <summary>Header declares more pixels than <see cref="PreprocessOptions.MaxPixels"/>; refused before decoding.</summary>
+    TooLarge,
+    /// <summary>Header declares, or the input has, zero width or height.</summary>
+    ZeroSize,
+    /// <summary>The file exists but could not be read (permissions, I/O error).</summary>
+    ReadError,
+    /// <summary>Unexpected failure inside OpenCV while processing a decoded image; the message holds the error.</summary>
+    Error,
+}
+
+/// <summary>What to crop when no detector finds a face.</summary>
+public enum NoFacePolicy
+{
+    /// <summary>The largest centred square (side = shorter image side).</summary>
+    CentreCrop,
+    /// <summary>The whole image, resized to the output size (aspect ratio not kept).</summary>
+    WholeImage,
+    /// <summary>No pixels; status <see cref="PreprocessStatus.NoFace"/>.</summary>
+    Reject,
+}
+
+/// <summary>Face detectors of the chain. <see cref="None"/> skips detection (input is already a face crop).</summary>
+public enum DetectorKind
+{
+    /// <summary>No detection: the input is already a face crop.</summary>
+    None,
+    /// <summary>OpenCV res10 SSD (TensorFlow uint8 graph), the seed paper's detector.</summary>
+    Ssd,
+    /// <summary>YuNet (OpenCV Zoo ONNX, <c>FaceDetectorYN</c>).</summary>
+    YuNet,
+    /// <summary>Haar cascade from opencv-data; always available on Debian.</summary>
+    Haar,
+}
+
+/// <summary>A face rectangle in source-image pixels.</summary>
+public readonly record struct FaceBox(int X, int Y, int Width, int Height, float Score);
+
+/// <summary>Result of preprocessing one image: 100x100 (by default) CLAHE-equalised greyscale bytes, row-major.</summary>
+public sealed record PreprocessResult(
+    PreprocessStatus Status,
+    string Message,
+    byte[]? Pixels,
+    FaceBox? Face,
+    DetectorKind? Detector)
+{
+    /// <summary>The file path or source name the result is for.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>True when <see cref="Pixels"/> holds an image (a face crop or a fallback crop).</summary>
+    public bool HasPixels => Pixels != null;
+    /// <summary>True when a detector found the face (status <see cref="PreprocessStatus.Ok"/> with a real detector).</summary>
+    public bool FaceFound => Status == PreprocessStatus.Ok && Detector is not (null or DetectorKind.None);
+}

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EdramFer.Vision;
+
+/// <summary>
+/// Every setting of the shared face preprocessing (decode → detect → square crop → grey 100x100 → CLAHE).
+/// Everything that changes the output pixels, except model file paths, round-trips through
+/// <see cref="ToMetadata"/> / <see cref="FromMetadata"/> (ONNX metadata, cache keys).
+/// </summary>
+public sealed record PreprocessOptions
+{
+    /// <summary>Revision of the preprocessing algorithm itself; bump when code changes alter output bytes for the same options.</summary>
+    public const string AlgorithmVersion = "1";
+
+    /// <summary>Environment variable that overrides the default Haar cascade file.</summary>
+    public const string CascadeEnvironmentVariable = "EDRAM_HAAR_CASCADE";
+
+    /// <summary>Prefix of every metadata key.</summary>
+    public const string MetadataPrefix = "preprocess.";
+
+    /// <summary>Default SSD confidence threshold: OpenCV's face detector sample uses 0.5.</summary>
+    public const float DefaultSsdScoreThreshold = 0.5f;
+
+    /// <summary>
+    /// Default YuNet score threshold. The OpenCV Zoo demo uses 0.9, which misses real faces on
+    /// low-resolution web photos; 0.6 is what shared/data's detector checks were measured with.
+    /// </summary>
+    public const float DefaultYuNetScoreThreshold = 0.6f;
+
+    /// <summary>
+    /// Detector chain, tried in order until one finds a face. Default: Haar only, because its cascade ships with
+    /// Debian's opencv-data while DNN detectors need model files. Empty or only <see cref="DetectorKind.None"/>:
+    /// no detection, the input is treated as a face crop and the whole image is used.
+    /// </summary>
+    public IReadOnlyList<DetectorKind> Detectors { get; init; } = [DetectorKind.Haar];
+
+    /// <summary>res10 SSD TensorFlow graph (<c>opencv_face_detector_uint8.pb</c>); required when the chain has <see cref="DetectorKind.Ssd"/>.</summary>
+    public string? SsdModelPath { get; init; }
+
+    /// <summary>res10 SSD graph text (<c>opencv_face_detector.pbtxt</c>); required with <see cref="SsdModelPath"/>.</summary>
+    public string? SsdConfigPath { get; init; }
+
+    /// <summary>YuNet ONNX model (e.g. <c>face_detection_yunet_2023mar.onnx</c>); required when the chain has <see cref="DetectorKind.YuNet"/>.</summary>
+    public string? YuNetModelPath { get; init; }
+
+    /// <summary>
+    /// Haar cascade XML. Default: <c>$EDRAM_HAAR_CASCADE</c> when set, otherwise the first existing
+    /// <c>haarcascade_frontalface_default.xml</c> of the usual system locations (Debian's opencv-data), else null.
+    /// </summary>
+    public string? CascadePath { get; init; } = DefaultCascadePath();
+
+    /// <summary>
+    /// Fraction of the face box's longer side added on each side of the square crop (0.2 → the crop is 1.4× the face).
+    /// Detector boxes are tight around eyes–mouth; 0.2 keeps the forehead and chin that expressions use.
+    /// </summary>
+    public double Margin { get; init; } = 0.2;
+
+    /// <summary>What to crop when no detector finds a face.</summary>
+    public NoFacePolicy NoFacePolicy { get; init; } = NoFacePolicy.CentreCrop;
+
+    /// <summary>Side of the square output image in pixels; 100 is the EDRAM network's input size.</summary>
+    public int OutputSize { get; init; } = 100;
+
+    /// <summary>
+    /// CLAHE clip limit; values &lt;= 0 disable CLAHE. 2.0 is OpenCV's customary value: it evens out lighting
+    /// without amplifying JPEG noise in flat regions (higher limits do, on 48x48 FER2013 sources).
+    /// </summary>
+    public double ClaheClipLimit { get; init; } = 2.0;
+
+    /// <summary>
+    /// CLAHE tiles per side. 8 gives 12.5-pixel tiles on a 100x100 face: about the size of an eye or the mouth,
+    /// so contrast is equalised per facial region rather than across the whole face.
+    /// </summary>
+    public int ClaheTileGrid { get; init; } = 8;
+
+    /// <summary>
+    /// Images whose header declares more pixels are refused (<see cref="PreprocessStatus.TooLarge"/>) before decoding,
+    /// which stops decompression bombs. 40 MP covers every camera photo of 2020s phones.
+    /// </summary>
+    public long MaxPixels { get; init; } = 40_000_000;
+
+    /// <summary>
+    /// Images whose shorter side is below this are upscaled (bilinear) before detection, so 48x48 face crops
+    /// become big enough for the detectors' smallest anchors; boxes are mapped back to source pixels.
+    /// </summary>
+    public int MinDetectionSize { get; init; } = 160;
+
+    /// <summary>
+    /// Minimum detection score for the DNN detectors; null = per-detector default
+    /// (<see cref="DefaultSsdScoreThreshold"/>, <see cref="DefaultYuNetScoreThreshold"/>). The Haar cascade has no
+    /// calibrated score and ignores it (it uses minNeighbors = 5).
+    /// </summary>
+    public float? ScoreThreshold { get; init; }
+
+    /// <summary>Stable short hash (16 hex digits of SHA-256) of <see cref="ToMetadata"/>: a preprocessing cache key.</summary>
+    public string CacheKey
+    {
+        get
+        {
+            var text = new StringBuilder();
+            foreach (var (key, value) in ToMetadata().OrderBy(p => p.Key, StringComparer.Ordinal))
+                text.Append(key).Append('=').Append(value).Append('\n');
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+            return Convert.ToHexStringLower(hash)[..16];
+        }
+    }
+
+    /// <summary>
+    /// Every output-relevant setting as <c>preprocess.*</c> string pairs (invariant culture, round-trip numbers).
+    /// Model file paths are left out: they differ between machines.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ToMetadata()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [MetadataPrefix + "version"] = AlgorithmVersion,
+            [MetadataPrefix + "detectors"] = FormatDetectors(Detectors),
+            [MetadataPrefix + "margin"] = Margin.ToString("R", inv),
+            [MetadataPrefix + "no_face_policy"] = FormatPolicy(NoFacePolicy),
+            [MetadataPrefix + "output_size"] = OutputSize.ToString(inv),
+            [MetadataPrefix + "clahe_clip_limit"] = ClaheClipLimit.ToString("R", inv),
+            [MetadataPrefix + "clahe_tile_grid"] = ClaheTileGrid.ToString(inv),
+            [MetadataPrefix + "max_pixels"] = MaxPixels.ToString(inv),
+            [MetadataPrefix + "min_detection_size"] = MinDetectionSize.ToString(inv),
+            [MetadataPrefix + "score_threshold"] = ScoreThreshold is { } s ? s.ToString("R", inv) : "default",
+        };
+    }
+
+    /// <summary>
+    /// Rebuilds options from <see cref="ToMetadata"/> pairs. Keys without the <c>preprocess.</c> prefix are ignored
+    /// (ONNX metadata holds others); missing keys keep their defaults; an unknown <c>preprocess.*</c> key, a newer
+    /// algorithm version or an unparsable value throws, naming the key. Paths keep their defaults: set them with <c>with</c>.
+    /// </summary>
+    public static PreprocessOptions FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var o = new PreprocessOptions();
+        foreach (var (key, value) in metadata)
+        {
+            if (!key.StartsWith(MetadataPrefix, StringComparison.Ordinal)) continue;
+            var name = key[MetadataPrefix.Length..];
+            o = name switch
+            {
+                "version" => value == AlgorithmVersion ? o
+                    : throw new FormatException($"Metadata '{key}' is '{value}', expected '{AlgorithmVersion}' (this build's preprocessing algorithm)"),
+                "detectors" => o with { Detectors = ParseDetectors(key, value) },
+                "margin" => o with { Margin = ParseDouble(key, value) },
+                "no_face_policy" => o with { NoFacePolicy = ParsePolicy(key, value) },
+                "output_size" => o with { OutputSize = ParseInt(key, value) },
+                "clahe_clip_limit" => o with { ClaheClipLimit = ParseDouble(key, value) },
+                "clahe_tile_grid" => o with { ClaheTileGrid = ParseInt(key, value) },
+                "max_pixels" => o with { MaxPixels = ParseLong(key, value) },
+                "min_detection_size" => o with { MinDetectionSize = ParseInt(key, value) },
+                "score_threshold" => o with { ScoreThreshold = value == "default" ? null : (float)ParseDouble(key, value) },
+                _ => throw new FormatException($"Unknown metadata key '{key}': expected one of {string.Join(", ", new PreprocessOptions().ToMetadata().Keys)}"),
+            };
+        }
+        return o;
+    }
+
+    /// <summary>
+    /// <c>$EDRAM_HAAR_CASCADE</c> when set (even if missing, so the preprocessor's error names it), else the first
+    /// existing frontal-face cascade of the usual OpenCV data locations, else null.
+    /// </summary>
+    public static string? DefaultCascadePath()
+    {
+        var env = Environment.GetEnvironmentVariable(CascadeEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(env)) return env;
+        string[] dirs =
+        [
+            "/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascades",
+            "/usr/local/share/opencv4/haarcascades", "/opt/homebrew/share/opencv4/haarcascades",
+        ];
+        return dirs.Select(d => Path.Combine(d, "haarcascade_frontalface_default.xml")).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>True when the chain runs no detector (input is treated as a face crop).</summary>
+    internal bool SkipsDetection => Detectors.All(d => d == DetectorKind.None);
+
+    internal float ScoreThresholdFor(DetectorKind kind) => ScoreThreshold ?? kind switch
+    {
+        DetectorKind.Ssd => DefaultSsdScoreThreshold,
+        DetectorKind.YuNet => DefaultYuNetScoreThreshold,
+        _ => 0f,
+    };
+
+    private static string FormatDetectors(IReadOnlyList<DetectorKind> detectors)
+    {
+        var real = detectors.Where(d => d != DetectorKind.None).ToList();
+        return real.Count == 0 ? "none" : string.Join(",", real.Select(d => d.ToString().ToLowerInvariant()));
+    }
+
+    private static IReadOnlyList<DetectorKind> ParseDetectors(string key, string value)
+    {
+        if (value == "none" || value.Length == 0) return [];
+        return value.Split(',').Select(s => Enum.TryParse<DetectorKind>(s.Trim(), ignoreCase: true, out var k) && Enum.IsDefined(k)
+            ? k
+            : throw new FormatException($"Metadata '{key}' has detector '{s}', expected ssd, yunet, haar or none")).ToList();
+    }
+
+    private static string FormatPolicy(NoFacePolicy p) => p switch
+    {
+        NoFacePolicy.CentreCrop => "centre_crop",
+        NoFacePolicy.WholeImage => "whole_image",
+        NoFacePolicy.Reject => "reject",
+        _ => throw new ArgumentOutOfRangeException(nameof(p), p, "unknown NoFacePolicy"),
+    };
+
+    private static NoFacePolicy ParsePolicy(string key, string value) => value switch
+    {
+        "centre_crop" => NoFacePolicy.CentreCrop,
+        "whole_image" => NoFacePolicy.WholeImage,
+        "reject" => NoFacePolicy.Reject,
+        _ => throw new FormatException($"Metadata '{key}' is '{value}', expected centre_crop, whole_image or reject"),
+    };
+
+    private static double ParseDouble(string key, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
+            : throw new FormatException($"Metadata '{key}' is '{value}', expected a number");
+
+    private static int ParseInt(string key, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
+            : throw new FormatException($"Metadata '{key}' is '{value}', expected an integer");
+
+    private static long ParseLong(string key, string value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
+            : throw new FormatException($"Metadata '{key}' is '{value}', expected an integer");
+}

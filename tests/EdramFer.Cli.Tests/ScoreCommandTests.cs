@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdramFer.ML.Tests;
+using EdramFer.Tests.Shared;
+
+namespace EdramFer.Cli.Tests;
+
+/// <summary>Runs the built <c>edram</c> (edram.dll next to the tests) as a process, like a user would.</summary>
+public class ScoreCommandTests
+{
+    private static (int Code, string Output) Edram(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["COLUMNS"] = "200";
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(180_000), "edram timed out");
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    /// <summary>A CSV mixing good muxspace photos (relative paths), a corrupt file, a missing file, a face-less image and an empty path.</summary>
+    private static string MixedCsv(string dir, int good)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "imgs"));
+        File.WriteAllText(Path.Combine(dir, "imgs", "corrupt.jpg"), "not an image");
+        const int side = 200; // a smooth gradient: no detector finds a face in it
+        var pgm = new List<byte>(System.Text.Encoding.ASCII.GetBytes($"P5 {side} {side} 255\n"));
+        for (var y = 0; y < side; y++) for (var x = 0; x < side; x++) pgm.Add((byte)((x + y) % 256));
+        File.WriteAllBytes(Path.Combine(dir, "imgs", "noface.pgm"), pgm.ToArray());
+        var lines = new List<string> { "path,label,note" };
+        lines.AddRange(TestModels.Muxspace(good).Select((p, i) => $"{Path.GetRelativePath(dir, p)},happy,\"row {i}, quoted\""));
+        lines.AddRange(["imgs/corrupt.jpg,sad,bad", "imgs/missing.jpg,sad,gone", "imgs/noface.pgm,neutral,synthetic", ",angry,empty"]);
+        var csv = Path.Combine(dir, "in.csv");
+        File.WriteAllLines(csv, lines);
+        return csv;
+    }
+
+    private static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        using var reader = new EdramFer.Cli.Scoring.CsvInput(path, "path");
+        var rows = new List<Dictionary<string, string>>();
+        while (reader.Next() is { } r) rows.Add(r.Fields.ToDictionary());
+        return rows;
+    }
+
+    [SharedDataFact("muxspace_facial_expressions/images")]
+    public void Score_MixedCsv_EveryRowPresentAndErrorsNamed()
+    {
+        var dir = TestModels.TempFolder("score-mixed");
+        MixedCsv(dir, good: 6);
+        var (code, output) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "out.csv", "--batch-size", "4");
+        Assert.True(code == 0, output);
+        var rows = ReadCsv(Path.Combine(dir, "out.csv"));
+        Assert.Equal(10, rows.Count);
+        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "error", "input_label", "note"],
+            File.ReadLines(Path.Combine(dir, "out.csv")).First().Split(','));
+        foreach (var good in rows.Take(6))
+        {
+            Assert.Contains(good["label"], TestModels.Labels);
+            Assert.Equal("", good["error"]);
+            var sum = TestModels.Labels.Sum(l => double.Parse(good["score_" + l], CultureInfo.InvariantCulture));
+            Assert.Equal(1.0, sum, 4);
+        }
+        Assert.Equal("row 0, quoted", rows[0]["note"]);
+        Assert.Equal("happy", rows[0]["input_label"]);
+        Assert.Contains("corrupt.jpg", rows[6]["error"]);
+        Assert.Contains("missing.jpg: file not found", rows[7]["error"]);
+        Assert.Equal("", rows[8]["error"]); // no face: scored on the centre crop, flagged by face_found
+        Assert.Equal("false", rows[8]["face_found"]);
+        Assert.NotEqual("", rows[8]["label"]);
+        Assert.Contains("empty 'path'", rows[9]["error"]);
+        Assert.All(rows.Skip(6).Where(r => r["error"] != ""), r => Assert.Equal("", r["score_happy"]));
+        Assert.False(File.Exists(Path.Combine(dir, "out.csv.partial")));
+    }
+
+    [SharedDataFact("muxspace_facial_expressions/images")]
+    public void Score_ResumeAfterInterruption_SameFileAsUninterruptedRun()
+    {
+        var dir = TestModels.TempFolder("score-resume");
+        MixedCsv(dir, good: 30);
+        string[] common = ["score", "--model", TestModels.Small, "--input", "in.csv", "--batch-size", "2"]; // chunks of 16 rows
+        var (full, fullOut) = Edram(dir, [.. common, "--output", "full.csv"]);
+        Assert.True(full == 0, fullOut);
+        var (stopped, stoppedOut) = Edram(dir, [.. common, "--output", "resumed.csv", "--stop-after-chunks", "1"]);
+        Assert.True(stopped == 2, stoppedOut);
+        Assert.False(File.Exists(Path.Combine(dir, "resumed.csv")));
+        File.AppendAllText(Path.Combine(dir, "resumed.csv.partial"), "half a row written when the process died,"); // torn write
+        var (resumed, resumedOut) = Edram(dir, [.. common, "--output", "resumed.csv", "--resume"]);
+        Assert.True(resumed == 0, resumedOut);
+        Assert.Contains("resuming after row 16", resumedOut);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "full.csv")), File.ReadAllBytes(Path.Combine(dir, "resumed.csv")));
+    }
+
+    [SharedDataFact("muxspace_facial_expressions/images")]
+    public void Pipeline_ThenScoreWithZip_SamePredictionsAsOnnx()
+    {
+        var dir = TestModels.TempFolder("score-zip");
+        MixedCsv(dir, good: 4);
+        var zip = Path.Combine(dir, "pipelines", "edram.zip");
+        var (made, madeOut) = Edram(dir, "pipeline", "--model", TestModels.Small, "--output", zip);
+        Assert.True(made == 0, madeOut);
+        var (a, aOut) = Edram(dir, "score", "--model", zip, "--input", "in.csv", "--output", "zip.csv");
+        Assert.True(a == 0, aOut);
+        var (b, bOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "onnx.csv");
+        Assert.True(b == 0, bOut);
+        var viaZip = ReadCsv(Path.Combine(dir, "zip.csv"));
+        var viaOnnx = ReadCsv(Path.Combine(dir, "onnx.csv"));
+        Assert.Equal(viaOnnx.Count, viaZip.Count);
+        for (var i = 0; i < viaOnnx.Count; i++)
+        {
+            Assert.Equal(viaOnnx[i]["label"], viaZip[i]["label"]);
+            Assert.Equal(viaOnnx[i]["error"] == "", viaZip[i]["error"] == "");
+            foreach (var l in TestModels.Labels)
+            {
+                var x = viaOnnx[i]["score_" + l];
+                var y = viaZip[i]["score_" + l];
+                Assert.Equal(x == "", y == "");
+                if (x != "") Assert.Equal(double.Parse(x, CultureInfo.InvariantCulture), double.Parse(y, CultureInfo.InvariantCulture), 6);
+            }
+        }
+    }
+
+    [Fact]
+    public void Score_ImageColumnMissing_FailsWithExitCode1NamingColumns()
+    {
+        var dir = TestModels.TempFolder("score-badcol");
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["file,label", "a.jpg,happy"]);
+        var (code, output) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "out.csv");
+        Assert.Equal(1, code);
+        Assert.Contains("no column 'path' (columns: file, label)", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
+    }
+}

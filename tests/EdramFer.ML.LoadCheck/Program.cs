@@ -1,0 +1,47 @@
+// Usage: EdramFer.ML.LoadCheck <pipeline.zip> <input column> <paths.txt> <out.tsv>
+// Loads the pipeline with mlContext.Model.Load in a process that never built it, scores one image path per line of
+// paths.txt and writes "predicted<TAB>score1,score2,...<TAB>valence<TAB>arousal<TAB>gpu" per row (floats round-trip),
+// where gpu is the saved GpuDeviceId/FallbackToCpu of the pipeline's ApplyEdram.
+using System.Globalization;
+using EdramFer.ML;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: EdramFer.ML.LoadCheck <pipeline.zip> <input column> <paths.txt> <out.tsv>");
+    return 1;
+}
+var mlContext = new MLContext(seed: 0);
+var model = EdramPipeline.Load(mlContext, args[0], out var inputSchema);
+var paths = File.ReadAllLines(args[2]);
+var definition = SchemaDefinition.Create(typeof(Row));
+definition[nameof(Row.Path)].ColumnName = args[1]; // the pipeline's input column
+var view = mlContext.Data.LoadFromEnumerable(paths.Select(p => new Row { Path = p }), definition);
+var scored = model.Transform(view);
+var scoring = EdramPipeline.FindScoring(mlContext, model).Single();
+var inv = CultureInfo.InvariantCulture;
+using var output = new StreamWriter(args[3]);
+using var cursor = scored.GetRowCursor(scored.Schema);
+var predicted = cursor.GetGetter<uint>(scored.Schema["PredictedLabel"]);
+var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+var valence = cursor.GetGetter<float>(scored.Schema["Valence"]);
+var arousal = cursor.GetGetter<float>(scored.Schema["Arousal"]);
+uint key = 0;
+VBuffer<float> s = default;
+float v = 0, a = 0;
+while (cursor.MoveNext())
+{
+    predicted(ref key);
+    score(ref s);
+    valence(ref v);
+    arousal(ref a);
+    output.WriteLine(string.Join('\t', key.ToString(inv), string.Join(",", s.DenseValues().Select(x => x.ToString("R", inv))),
+        v.ToString("R", inv), a.ToString("R", inv), $"{scoring.GpuDeviceId?.ToString(inv) ?? "cpu"}/{scoring.FallbackToCpu}"));
+}
+return 0;
+
+sealed class Row
+{
+    public string Path { get; set; } = "";
+}

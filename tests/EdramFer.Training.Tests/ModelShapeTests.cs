@@ -1,0 +1,68 @@
+using EdramFer.Training.Model;
+using static TorchSharp.torch;
+
+namespace EdramFer.Training.Tests;
+
+public class ModelShapeTests
+{
+    [Fact]
+    public void EdramNet_Forward_ReturnsPerStepLogitsValenceArousalAndThetas()
+    {
+        manual_seed(1);
+        using var net = new EdramNet(TestModels.Tiny(steps: 3, classes: 5));
+        using var x = rand(4, 1, 100, 100);
+        using var o = net.forward(x);
+        Assert.Equal(new long[] { 4, 3, 5 }, o.StepLogits.shape);
+        Assert.Equal(new long[] { 4, 3, 2 }, o.ValenceArousal.shape);
+        Assert.Equal(new long[] { 4, 3, 6 }, o.Thetas.shape);
+        Assert.True(o.ValenceArousal.abs().max().item<float>() < 1f); // tanh head
+    }
+
+    [Fact]
+    public void ContextNetwork_Forward_ReturnsLocaliserState()
+    {
+        using var ctx = new ContextNetwork(EdramConfig.Paper);
+        using var x = rand(2, 1, 100, 100);
+        using var h = ctx.forward(x);
+        Assert.Equal(new long[] { 2, 512 }, h.shape); // 4x4x32 = 512: the paper's sizes need no projection
+    }
+
+    [Theory]
+    [InlineData("paper", 3072)]
+    [InlineData("cpu", 1536)]
+    public void GlimpseNetwork_Presets_FlattenToDocumentedSize(string preset, int flat)
+    {
+        var c = EdramConfig.FromPreset(preset);
+        Assert.Equal(flat, c.GlimpseChannels[^1] * c.GlimpseFeatureSide * c.GlimpseFeatureSide);
+        using var g = new GlimpseNetwork(c);
+        g.train();
+        using var patch = rand(3, 1, 26, 26);
+        using var theta = rand(3, 6);
+        using var f = g.forward(patch, theta, c.Steps - 1);
+        Assert.Equal(new long[] { 3, c.FeatureSize }, f.shape);
+    }
+
+    [Fact]
+    public void EdramNet_WrongInputShape_ThrowsWithShapes()
+    {
+        using var net = new EdramNet(TestModels.Tiny());
+        using var x = rand(2, 3, 100, 100);
+        var e = Assert.Throws<ArgumentException>(() => net.forward(x));
+        Assert.Contains("(B, 1, 100, 100)", e.Message);
+        Assert.Contains("2, 3, 100, 100", e.Message);
+    }
+
+    [Fact]
+    public void EdramConfig_UnknownPreset_Throws() =>
+        Assert.Throws<ArgumentException>(() => EdramConfig.FromPreset("huge"));
+
+    [Fact]
+    public void EdramNet_PaperPreset_HasExpectedParameterCount()
+    {
+        using var paper = new EdramNet(EdramConfig.Paper);
+        using var cpu = new EdramNet(EdramConfig.Cpu);
+        // Counted from the layer sizes in EdramConfig (convs, 3072→1024 "what", 6→1024 "where", two LSTMs, MLP, heads, per-step BN).
+        Assert.InRange(paper.ParameterCount(), 11_000_000, 11_700_000);
+        Assert.True(cpu.ParameterCount() < paper.ParameterCount() / 3);
+    }
+}

@@ -1,0 +1,277 @@
+using EdramFer.Training.Model;
+using EdramFer.Training.Onnx;
+using EdramFer.Training.Train;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace EdramFer.Training.Tests;
+
+/// <summary>ONNX Runtime vs TorchSharp eval on exported EDRAM graphs (small step counts keep the run short).</summary>
+public sealed class OnnxExportTests : IDisposable
+{
+    private const double Tolerance = 1e-4;
+    private static readonly string[] Fer = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"];
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "edram-onnx-tests-" + Guid.NewGuid().ToString("N"));
+
+    public OnnxExportTests() => Directory.CreateDirectory(_dir);
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    private string File(string name) => Path.Combine(_dir, name);
+
+    private static void AssertParity(OnnxParity parity)
+    {
+        Assert.Equal(EdramOnnxExporter.OutputNames.OrderBy(n => n), parity.MaxAbsDiff.Keys.OrderBy(n => n));
+        foreach (var (name, diff) in parity.MaxAbsDiff)
+            Assert.True(diff <= Tolerance, $"{name}: max abs diff {diff:E2} > {Tolerance:E0} ({parity})");
+    }
+
+    /// <summary>Spread of a θ entry over images at one step: proves the glimpses depend on the image.</summary>
+    private static double Spread(float[] glimpses, int images, int steps, int step, int entry)
+    {
+        var v = Enumerable.Range(0, images).Select(i => (double)glimpses[(i * steps + step) * 6 + entry]).ToArray();
+        return v.Max() - v.Min();
+    }
+
+    [Fact]
+    public void Export_RandomCpuPreset_MatchesTorchSharpOnAllOutputs()
+    {
+        var config = EdramConfig.Cpu with { Steps = 3 };
+        using var model = EdramOnnxExporter.CreateRandomModel(config, seed: 1);
+        var report = EdramOnnxExporter.Export(model, null, File("cpu.onnx"));
+        AssertParity(report.Parity);
+        Assert.Equal(8, report.Parity.Images);
+
+        // Non-trivial: θ differs between images and steps, and some zooms sit below the clip.
+        using var x = EdramOnnxExporter.ParityImages(100, 8, 5);
+        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[EdramOnnxExporter.GlimpsesName];
+        for (int t = 0; t < 3; t++)
+        {
+            double move = Enumerable.Range(0, 6).Max(k => Spread(thetas, 8, 3, t, k));
+            Assert.True(move > 0.01, $"θ of step {t} varies by only {move:E1} between images");
+        }
+        Assert.Contains(thetas.Where((_, i) => i % 6 == 0), z => z is > 0f and < 1f); // some zooms inside the clip range
+    }
+
+    [Fact]
+    public void CreateRandomModel_InputChangedBy1e7_OutputsMoveFarLessThanTolerance()
+    {
+        // The parity tolerance only means something if the random model is not chaotic: TorchSharp must reproduce its own
+        // outputs, to well under 1e-4, from an input changed at float rounding level.
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu, seed: 1);
+        using var x = EdramOnnxExporter.ParityImages(100, 8, 3);
+        using var gen = new TorchSharp.torch.Generator(4);
+        using var noise = randn(x.shape, generator: gen);
+        using var nudged = x * (1 + 1e-7 * noise);
+        var a = EdramOnnxExporter.RunTorch(model, x);
+        var b = EdramOnnxExporter.RunTorch(model, nudged);
+        foreach (var name in EdramOnnxExporter.OutputNames)
+        {
+            double d = a[name].Zip(b[name], (p, q) => Math.Abs(p - q)).Max();
+            Assert.True(d < Tolerance / 5, $"{name}: TorchSharp moved by {d:E2} for a 1e-7 input change");
+        }
+    }
+
+    [Fact]
+    public void Export_PaperPresetTwoSteps_MatchesTorchSharp()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Paper with { Steps = 2 }, seed: 2);
+        var report = EdramOnnxExporter.Export(model, null, File("paper.onnx"), new OnnxExportOptions { ValidationBatch = 4 });
+        AssertParity(report.Parity);
+    }
+
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(0.3f)]
+    public void Export_ZoomLimited_MatchesAndRespectsLimit(float zoomLimit)
+    {
+        var config = EdramConfig.Cpu with { Steps = 3, ZoomLimit = zoomLimit };
+        using var model = EdramOnnxExporter.CreateRandomModel(config, seed: 3);
+        var report = EdramOnnxExporter.Export(model, null, File($"zoom{zoomLimit}.onnx"));
+        AssertParity(report.Parity);
+        using var x = EdramOnnxExporter.ParityImages(100, 8, 6);
+        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[EdramOnnxExporter.GlimpsesName];
+        for (int i = 0; i < thetas.Length; i += 6)
+        {
+            Assert.InRange(thetas[i], 0f, zoomLimit);
+            Assert.InRange(thetas[i + 4], 0f, zoomLimit);
+        }
+        Assert.Equal(zoomLimit.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            ReadModel(report.Path).MetadataProps.Single(p => p.Key == "edram.zoom_limit").Value);
+    }
+
+    [Theory]
+    [InlineData(16, true)]
+    [InlineData(17, false)]
+    [InlineData(20, true)]
+    public void Export_OpsetAndBatchNormMode_MatchesTorchSharp(int opset, bool fold)
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 2 }, seed: 4);
+        var report = EdramOnnxExporter.Export(model, null, File($"o{opset}{fold}.onnx"), new OnnxExportOptions { Opset = opset, FoldBatchNorm = fold });
+        AssertParity(report.Parity);
+        var onnx = ReadModel(report.Path);
+        Assert.Equal(opset, onnx.OpsetImport.Single().Version);
+        Assert.Equal(fold ? 0 : 2 * (6 + 2 + 2) + 3, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+    }
+
+    [Fact]
+    public void RunOnnx_BatchSizes1And7And64_GiveSamePerImageResults()
+    {
+        const int steps = 2;
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = steps }, seed: 5);
+        var path = EdramOnnxExporter.Export(model, null, File("batch.onnx")).Path;
+        using var all = EdramOnnxExporter.ParityImages(100, 64, 7);
+        var big = EdramOnnxExporter.RunOnnx(path, all);
+        AssertParity(EdramOnnxExporter.Compare(model, path, all));
+        foreach (int n in new[] { 1, 7 })
+        {
+            using var part = all.narrow(0, 64 - n, n); // the last n images: offsets inside the big batch differ
+            var small = EdramOnnxExporter.RunOnnx(path, part);
+            foreach (var (name, values) in small)
+            {
+                int per = values.Length / n;
+                for (int i = 0; i < values.Length; i++)
+                {
+                    float expected = big[name][(64 - n) * per + i];
+                    Assert.True(Math.Abs(values[i] - expected) <= 1e-5, $"{name} batch {n}, element {i}: {values[i]} vs {expected} at batch 64");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Export_WithTrainState_WritesMetadataAndContract()
+    {
+        var config = EdramConfig.Cpu with { Steps = 2 };
+        using var model = EdramOnnxExporter.CreateRandomModel(config, seed: 6);
+        var state = new TrainState
+        {
+            Config = config,
+            Labels = Fer,
+            BestAccuracy = 0.6125,
+            BestEpoch = 4,
+            HasValenceArousal = false,
+            Options = new TrainOptions
+            {
+                Dataset = "fer2013:" + Path.Combine(_dir, "data", "fer2013") + "/",
+                Preprocess = new() { ["preprocess.detectors"] = "none", ["preprocess.clahe_clip_limit"] = "2" },
+            },
+        };
+        var path = EdramOnnxExporter.Export(model, state, File("meta.onnx")).Path;
+
+        using var session = new InferenceSession(path);
+        var meta = session.ModelMetadata;
+        Assert.Equal("EdramFer", meta.ProducerName);
+        Assert.Contains("unrolled", meta.Description);
+        var props = meta.CustomMetadataMap;
+        Assert.Equal("angry,disgust,fear,happy,neutral,sad,surprise", props["edram.labels"]);
+        Assert.Equal("2", props["edram.steps"]);
+        Assert.Equal("1", props["edram.zoom_limit"]);
+        Assert.Equal("100", props["edram.input_size"]);
+        Assert.Equal("26", props["edram.glimpse_size"]);
+        Assert.Equal("false", props["edram.align_corners"]);
+        Assert.Equal("0.00392156862745098", props["edram.input_scale"]);
+        Assert.Equal(1.0 / 255, double.Parse(props["edram.input_scale"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("0", props["edram.input_offset"]);
+        Assert.Equal("cpu", props["edram.preset"]);
+        Assert.Equal("false", props["edram.has_valence_arousal"]);
+        Assert.Equal("fer2013:fer2013", props["edram.training_data"]);
+        Assert.Equal("0.6125", props["edram.accuracy"]);
+        Assert.Equal("none", props["preprocess.detectors"]);
+        Assert.Equal("2", props["preprocess.clahe_clip_limit"]);
+        Assert.Equal(config, System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(props["edram.config"]) with
+        { GlimpseChannels = config.GlimpseChannels, ContextChannels = config.ContextChannels });
+        Assert.DoesNotContain(props.Values, v => v.Contains(_dir));
+
+        Assert.Equal([EdramOnnxExporter.InputName], session.InputMetadata.Keys);
+        Assert.Equal([-1L, 1, 100, 100], session.InputMetadata["image"].Dimensions.Select(d => (long)d));
+        Assert.Equal(EdramOnnxExporter.OutputNames, session.OutputMetadata.Keys);
+        Assert.Equal([-1, 7], session.OutputMetadata["probabilities"].Dimensions);
+        Assert.Equal([-1, 2], session.OutputMetadata["valence_arousal"].Dimensions);
+        Assert.Equal([-1, 2, 6], session.OutputMetadata["glimpses"].Dimensions);
+        Assert.Equal([-1, 2, 7], session.OutputMetadata["step_probabilities"].Dimensions);
+        Assert.Equal("N", session.InputMetadata["image"].SymbolicDimensions[0]);
+
+        var nodes = ReadModel(path).Graph.Node.Select(n => n.Name).ToHashSet();
+        Assert.Contains("step1/glimpse/conv2", nodes);
+        Assert.Contains("step0/sensor/patch", nodes);
+        Assert.Contains("step1/classifier_rnn/gates", nodes);
+        Assert.Equal(nodes.Count, ReadModel(path).Graph.Node.Count);
+    }
+
+    [Fact]
+    public void Export_SharedWeights_StoredOnceAndEveryInitializerUsed()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 3 }, seed: 12);
+        var path = EdramOnnxExporter.Export(model, null, File("shared.onnx"), new OnnxExportOptions { FoldBatchNorm = false }).Path;
+        var graph = ReadModel(path).Graph;
+        var used = graph.Node.SelectMany(n => n.Input).ToHashSet();
+        Assert.Empty(graph.Initializer.Select(i => i.Name).Where(n => !used.Contains(n)));
+        var names = graph.Initializer.Select(i => i.Name).ToList();
+        foreach (var shared in new[] { "classifier_rnn/weight_ih", "classifier_rnn/weight_hh", "localiser_rnn/weight_hh", "glimpse/conv3/weight", "mlp/logits/weight", "sensor/base_grid" })
+            Assert.Single(names, shared);
+        Assert.DoesNotContain(names, n => n.StartsWith("classifier_rnn/weight_hh_"));
+        // Unfolded, the stored parameters are the model's (per-step batch norms included) plus the few graph constants.
+        long parameters = model.parameters().Sum(p => p.numel());
+        static bool IsConstant(string n) => n.StartsWith("const/") || n.StartsWith("context/pool") || n == "sensor/base_grid" || n.StartsWith("emission/zoom_");
+        long stored = graph.Initializer.Where(i => !IsConstant(i.Name))
+            .Sum(i => i.Dims.Aggregate(1L, (a, d) => a * d));
+        long bnStats = model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm1d>().Sum(b => 2 * b.running_mean!.numel())
+                     + model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm2d>().Sum(b => 2 * b.running_mean!.numel());
+        long lstmBiasMerged = model.classifierRnn.bias_hh!.numel() + model.localiserRnn.bias_hh!.numel();
+        Assert.Equal(parameters + bnStats - lstmBiasMerged, stored); // each LSTM's two biases are stored summed
+    }
+
+    [Fact]
+    public void Export_TamperedGraph_ThrowsWithDifferencesAndDeletesFile()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 2 }, seed: 7);
+        var path = File("bad.onnx");
+        var options = new OnnxExportOptions
+        {
+            // A slightly wrong bias in one step's folded layer: small enough to look plausible.
+            Tamper = m =>
+            {
+                var t = m.Graph.Initializer.Single(i => i.Name == "step1/mlp/fc2/bias");
+                var v = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.ToByteArray()).ToArray();
+                v[0] += 0.05f;
+                t.RawData = Google.Protobuf.ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+            },
+        };
+        var e = Assert.Throws<InvalidDataException>(() => EdramOnnxExporter.Export(model, null, path, options));
+        Assert.Contains("max abs diff", e.Message);
+        Assert.Contains("step_probabilities", e.Message);
+        Assert.False(System.IO.File.Exists(path), "a file that failed its parity check was left behind");
+    }
+
+    [Fact]
+    public void Compare_TorchWeightsChangedAfterExport_ReportsDifference()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 2 }, seed: 8);
+        var path = EdramOnnxExporter.Export(model, null, File("drift.onnx")).Path;
+        using (no_grad()) model.glimpseNormsForTest().running_mean!.add_(0.5f);
+        using var x = EdramOnnxExporter.ParityImages(100, 4, 9);
+        var parity = EdramOnnxExporter.Compare(model, path, x);
+        Assert.True(parity.MaxAbsDiff[EdramOnnxExporter.GlimpsesName] > 1e-3, parity.ToString());
+    }
+
+    [Fact]
+    public void ExportRandom_WritesLoadableModelWithLabels()
+    {
+        var path = File("random.onnx");
+        var report = EdramOnnxExporter.ExportRandom(path, EdramConfig.Cpu with { Steps = 2 }, Fer, seed: 11);
+        AssertParity(report.Parity);
+        using var session = new InferenceSession(path);
+        Assert.Equal(string.Join(",", Fer), session.ModelMetadata.CustomMetadataMap["edram.labels"]);
+        Assert.Equal("none (random weights)", session.ModelMetadata.CustomMetadataMap["edram.training_data"]);
+        Assert.Throws<ArgumentException>(() => EdramOnnxExporter.ExportRandom(File("x.onnx"), EdramConfig.Cpu, ["a", "b"], 1));
+    }
+
+    private static ModelProto ReadModel(string path) => ModelProto.Parser.ParseFrom(System.IO.File.ReadAllBytes(path));
+}
+
+internal static class EdramNetTestAccess
+{
+    /// <summary>Step 0's batch norm after the "where" layer (feeds the state that places glimpse 1): a statistic that moves every output when changed.</summary>
+    public static TorchSharp.Modules.BatchNorm1d glimpseNormsForTest(this EdramNet model) => model.glimpse.whereNorms[0];
+}
