@@ -8,7 +8,10 @@ app.Configure(config =>
     config.SetApplicationName("edram");
     config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (unrolled, checked against TorchSharp).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score the images of a CSV with an ONNX model or a pipeline zip (resumable).");
+    config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a labelled CSV and report ML.NET multiclass metrics (and valence/arousal RMSE, CCC).");
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("Save the end-to-end ML.NET pipeline (preprocess + ApplyEdram) as a zip.");
+    config.AddCommand<HeatmapCommand>("heatmap").WithDescription("Glimpse heat maps, first-glimpse statistics and region shares per class (PNG + CSV).");
+    config.AddCommand<ScanpathCommand>("scanpath").WithDescription("Draw one image's glimpse sequence with the prediction after each step.");
     config.AddCommand<TrainCommand>("train").WithDescription("Train EDRAM on FER2013, AffectNet, a CSV or class folders.");
 });
 return app.Run(args);

@@ -23,22 +23,43 @@ public static class EdramPipeline
         return mlContext;
     }
 
-    /// <summary>Loads a saved pipeline after registering EdramFer.ML (see <see cref="RegisterTransforms"/>).</summary>
+    /// <summary>
+    /// Loads a saved pipeline after registering EdramFer.ML (see <see cref="RegisterTransforms"/>) and remembers the zip's
+    /// folder, against which each <c>ApplyEdram</c> resolves its model's relative path first (the zip and the model can
+    /// move together). A plain <c>mlContext.Model.Load</c> resolves it against the working directory instead.
+    /// </summary>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         RegisterTransforms(mlContext);
-        return mlContext.Model.Load(path, out inputSchema);
+        var model = mlContext.Model.Load(path, out inputSchema);
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
+        foreach (var (payload, kind) in Payloads(mlContext, model))
+            if (kind == ScoringKind)
+                PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
+        return model;
     }
 
     /// <summary>
-    /// The saved state of every <c>ApplyEdram</c> in <paramref name="model"/> (fitted or loaded): model path, hash,
+    /// The saved state of every <c>ApplyEdram</c> in <paramref name="model"/> (fitted or loaded): model reference, hash,
     /// GPU settings and labels. Reads the state tables of the pipeline; opens no model.
     /// </summary>
-    public static IReadOnlyList<EdramScoringState> FindScoring(MLContext mlContext, ITransformer model)
+    public static IReadOnlyList<EdramScoringState> FindScoring(MLContext mlContext, ITransformer model) =>
+        Payloads(mlContext, model).Where(p => p.Kind == ScoringKind)
+            .Select(p => StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Payload.Span).State).ToList();
+
+    /// <summary>The folder of the zip a scoring payload was loaded from by <see cref="Load"/>; null otherwise.</summary>
+    internal static string? LoadedFrom(ReadOnlyMemory<char> payload) =>
+        PipelineFolders.TryGetValue(StateChannel.Owner(payload), out var folder) ? folder : null;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, string> PipelineFolders = new();
+
+    /// <summary>The payload (and its kind) of every state table in <paramref name="model"/>.</summary>
+    private static List<(ReadOnlyMemory<char> Payload, string? Kind)> Payloads(MLContext mlContext, ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
-        var found = new List<EdramScoringState>();
+        var found = new List<(ReadOnlyMemory<char>, string?)>();
         var probe = mlContext.Data.LoadFromEnumerable([new KeyRow { Key = StateChannel.Key }]);
         foreach (var t in Flatten(model))
         {
@@ -58,9 +79,9 @@ public static class EdramPipeline
             ReadOnlyMemory<char> payload = default;
             if (!cursor.MoveNext()) continue;
             get(ref payload);
-            using var doc = JsonDocument.Parse(payload.ToString());
-            if (doc.RootElement.TryGetProperty("Kind", out var kind) && kind.GetString() == ScoringKind)
-                found.Add(StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State);
+            var newline = payload.Span.IndexOf('\n');
+            using var doc = JsonDocument.Parse(payload[..(newline < 0 ? payload.Length : newline)]);
+            found.Add((payload, doc.RootElement.TryGetProperty("Kind", out var kind) ? kind.GetString() : null));
         }
         return found;
     }

@@ -27,6 +27,13 @@ public sealed record EdramScoringOptions
     public bool FallbackToCpu { get; init; }
     /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
     public int IntraOpThreads { get; init; }
+    /// <summary>
+    /// Folder the fitted pipeline will be saved in (the zip's folder). The saved state then refers to the model by its
+    /// path relative to this folder (<c>../onnx/x.onnx</c>), and <see cref="EdramPipeline.Load"/> resolves it against the
+    /// folder of the zip it loads, so zip and model can move together. Null: relative to the working directory.
+    /// No absolute path is ever saved: a model that shares no folder with the base keeps only its file name.
+    /// </summary>
+    public string? PipelineFolder { get; init; }
 }
 
 /// <summary>
@@ -35,10 +42,14 @@ public sealed record EdramScoringOptions
 /// </summary>
 public sealed record EdramScoringState
 {
-    /// <summary>Absolute model path at build time.</summary>
+    /// <summary>
+    /// The model's path relative to the pipeline's folder (<see cref="RelativeToPipeline"/>) or else to the working
+    /// directory at build time, with '/' separators; only the file name when the two share no folder below the
+    /// file-system root. Never absolute (see <see cref="EdramScoringOptions.PipelineFolder"/>).
+    /// </summary>
     public string ModelPath { get; init; } = "";
-    /// <summary>The path as given (often relative to the working folder), tried when <see cref="ModelPath"/> is gone.</summary>
-    public string ModelPathAsGiven { get; init; } = "";
+    /// <summary>True when <see cref="ModelPath"/> is relative to the folder of the saved zip.</summary>
+    public bool RelativeToPipeline { get; init; }
     /// <summary>SHA-256 of the model: a reload refuses any other file.</summary>
     public string Sha256 { get; init; } = "";
     /// <summary>CUDA device id or null for CPU.</summary>
@@ -52,18 +63,56 @@ public sealed record EdramScoringState
     /// <summary>True when valence/arousal are emitted (the head was trained).</summary>
     public bool HasValenceArousal { get; init; }
 
-    /// <summary>Opens the model this state refers to, checking its hash.</summary>
-    internal EdramScorer Open()
+    /// <summary>
+    /// The paths tried for the model, in order: <see cref="ModelPath"/> against <paramref name="pipelineFolder"/> (the
+    /// loaded zip's folder, when known and the path is relative to it), against the working directory, the file name
+    /// next to the zip, then in <c>$EDRAM_MODEL_DIR</c>.
+    /// </summary>
+    internal IReadOnlyList<string> Candidates(string? pipelineFolder)
     {
-        var candidates = new List<string> { ModelPath };
-        if (!string.IsNullOrEmpty(ModelPathAsGiven)) candidates.Add(Path.GetFullPath(ModelPathAsGiven));
+        var file = Path.GetFileName(ModelPath);
+        var candidates = new List<string>();
+        if (pipelineFolder is not null && RelativeToPipeline) candidates.Add(Path.GetFullPath(Path.Combine(pipelineFolder, ModelPath)));
+        candidates.Add(Path.GetFullPath(ModelPath));
+        if (pipelineFolder is not null) candidates.Add(Path.GetFullPath(Path.Combine(pipelineFolder, file)));
         if (Environment.GetEnvironmentVariable(EdramPipeline.ModelFolderVariable) is { Length: > 0 } dir)
-            candidates.Add(Path.Combine(dir, Path.GetFileName(ModelPath)));
+            candidates.Add(Path.GetFullPath(Path.Combine(dir, file)));
+        return candidates.Distinct().ToList();
+    }
+
+    /// <summary>Opens the model this state refers to (see <see cref="Candidates"/>), checking its hash.</summary>
+    internal EdramScorer Open(string? pipelineFolder)
+    {
+        var candidates = Candidates(pipelineFolder);
         var found = candidates.FirstOrDefault(File.Exists)
                     ?? throw new FileNotFoundException(
-                        $"The EDRAM model of this pipeline (SHA-256 {Sha256}) was not found at {string.Join(" or ", candidates.Distinct().Select(c => $"'{c}'"))}; " +
-                        $"put it there or set {EdramPipeline.ModelFolderVariable} to its folder", ModelPath);
+                        $"The EDRAM model of this pipeline ('{ModelPath}', SHA-256 {Sha256}) was not found at {string.Join(" or ", candidates.Select(c => $"'{c}'"))}; " +
+                        $"keep it at the same place relative to the zip, load the zip with EdramPipeline.Load, or set {EdramPipeline.ModelFolderVariable} to its folder",
+                        ModelPath);
         return EdramScorer.Load(found, GpuDeviceId, FallbackToCpu, IntraOpThreads, Sha256);
+    }
+
+    /// <summary>
+    /// <paramref name="fullPath"/> relative to <paramref name="baseFolder"/> with '/' separators when the two share a
+    /// folder below the file-system root (<c>../onnx/x.onnx</c>), else only the file name: a saved pipeline must not
+    /// carry the layout of the machine it was built on.
+    /// </summary>
+    internal static string Relative(string fullPath, string baseFolder)
+    {
+        fullPath = Path.GetFullPath(fullPath);
+        baseFolder = Path.GetFullPath(baseFolder);
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var relative = Path.GetRelativePath(baseFolder, fullPath);
+        if (Path.IsPathRooted(relative) || !string.Equals(FirstFolder(fullPath), FirstFolder(baseFolder), comparison) || FirstFolder(fullPath).Length == 0)
+            return Path.GetFileName(fullPath);
+        return relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    private static string FirstFolder(string full)
+    {
+        var rest = full[(Path.GetPathRoot(full)?.Length ?? 0)..];
+        var end = rest.IndexOfAny([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar]);
+        return end < 0 ? rest : rest[..end];
     }
 }
 
@@ -73,9 +122,10 @@ public sealed record EdramScoringState
 /// (key, key values = labels), Score (probabilities, slot names = labels), Valence, Arousal and Glimpses.
 /// </summary>
 /// <remarks>
-/// The saved pipeline refers to the model by path and SHA-256 instead of embedding it: the only carrier a custom mapping
+/// The saved pipeline refers to the model by a relative path and SHA-256 instead of embedding it: the only carrier a custom mapping
 /// can read per row without copying is an ML.NET text value, and a 63 MB model stored that way took 13 s and 830 MB to
-/// load (ML.NET 5.0.1, measured). Keep the .onnx next to the pipeline or point <see cref="EdramPipeline.ModelFolderVariable"/> at it.
+/// load (ML.NET 5.0.1, measured). Keep the .onnx where it was relative to the zip (see <see cref="EdramScoringOptions.PipelineFolder"/>) or point
+/// <see cref="EdramPipeline.ModelFolderVariable"/> at it.
 /// </remarks>
 public sealed class EdramScoringEstimator : ChainEstimator
 {
@@ -124,7 +174,8 @@ public sealed class EdramScoringEstimator : ChainEstimator
         var info = scorer.Info;
         var state = new EdramScoringState
         {
-            ModelPath = info.Path, ModelPathAsGiven = o.ModelPath, Sha256 = info.Sha256, GpuDeviceId = o.GpuDeviceId,
+            ModelPath = EdramScoringState.Relative(info.Path, o.PipelineFolder ?? Environment.CurrentDirectory),
+            RelativeToPipeline = o.PipelineFolder is not null, Sha256 = info.Sha256, GpuDeviceId = o.GpuDeviceId,
             FallbackToCpu = o.FallbackToCpu, IntraOpThreads = o.IntraOpThreads, Labels = info.Labels.ToArray(), HasValenceArousal = info.HasValenceArousal,
         };
         var payload = StateChannel.Encode(new StateEnvelope<EdramScoringState>(EdramPipeline.ScoringKind, state));
@@ -163,7 +214,7 @@ internal sealed class ScoringMapping(EdramScorer scorer, EdramScoringState state
     public static readonly SeededStateCache<ScoringMapping> Cache = new(p =>
     {
         var s = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Span).State;
-        return new ScoringMapping(s.Open(), s);
+        return new ScoringMapping(s.Open(EdramPipeline.LoadedFrom(p)), s);
     });
 
     [ThreadStatic] private static float[]? _probabilities;

@@ -19,6 +19,9 @@ public abstract class ImageBatchScorer : IDisposable
     /// <summary>Where the model runs, for messages.</summary>
     public abstract string Device { get; }
 
+    /// <summary>True when the model's valence/arousal head was trained (else <see cref="ImageScore.Valence"/> is NaN).</summary>
+    public abstract bool HasValenceArousal { get; }
+
     /// <summary>Releases the model.</summary>
     public abstract void Dispose();
 }
@@ -39,6 +42,9 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
 
     /// <inheritdoc />
     public override string Device => Scorer.Device.FallbackReason is { } why ? $"{Scorer.Device.Name} ({why})" : Scorer.Device.Name;
+
+    /// <inheritdoc />
+    public override bool HasValenceArousal => Scorer.Info.HasValenceArousal;
 
     /// <inheritdoc />
     public override IReadOnlyList<ImageScore> Score(IReadOnlyList<string> paths)
@@ -104,6 +110,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
         _labels = names.DenseValues().Select(n => n.ToString()).ToArray();
         var scoring = EdramPipeline.FindScoring(_ml, _model);
         Device = scoring.Count == 1 && scoring[0].GpuDeviceId is int id ? $"cuda:{id}{(scoring[0].FallbackToCpu ? " or cpu" : "")}" : "cpu";
+        HasValenceArousal = scoring.Count == 1 && scoring[0].HasValenceArousal;
     }
 
     /// <summary>The pipeline's image-path column.</summary>
@@ -114,6 +121,9 @@ public sealed class PipelineImageScorer : ImageBatchScorer
 
     /// <inheritdoc />
     public override string Device { get; }
+
+    /// <inheritdoc />
+    public override bool HasValenceArousal { get; }
 
     /// <inheritdoc />
     public override IReadOnlyList<ImageScore> Score(IReadOnlyList<string> paths)

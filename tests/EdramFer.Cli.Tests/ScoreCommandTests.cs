@@ -8,7 +8,7 @@ namespace EdramFer.Cli.Tests;
 /// <summary>Runs the built <c>edram</c> (edram.dll next to the tests) as a process, like a user would.</summary>
 public class ScoreCommandTests
 {
-    private static (int Code, string Output) Edram(string workingDirectory, params string[] args)
+    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));

@@ -1,6 +1,7 @@
 using EdramFer.Tests.Shared;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
+using EdramFer.Training.Train;
 
 namespace EdramFer.ML.Tests;
 
@@ -31,6 +32,19 @@ public static class TestModels
 
     /// <summary>A random-weights cpu-preset model with 2 steps and the FER2013 labels.</summary>
     public static string Small => SmallLazy.Value;
+
+    private static readonly Lazy<string> SmallValenceArousalLazy = new(() =>
+    {
+        // Same network as Small, but its metadata says the valence/arousal head was trained, so consumers report it.
+        var path = Path.Combine(Folder.Value, "edram-cpu2-va.onnx");
+        var config = EdramConfig.Cpu with { Steps = 2 };
+        using var model = EdramOnnxExporter.CreateRandomModel(config, seed: 7);
+        EdramOnnxExporter.Export(model, new TrainState { Config = config, Labels = Labels, HasValenceArousal = true }, path, new OnnxExportOptions());
+        return path;
+    });
+
+    /// <summary><see cref="Small"/> with <c>edram.has_valence_arousal = true</c>.</summary>
+    public static string SmallValenceArousal => SmallValenceArousalLazy.Value;
 
     /// <summary>A new empty folder under the run's temp folder.</summary>
     public static string TempFolder(string name)

@@ -56,13 +56,23 @@ public class ModelShapeTests
     public void EdramConfig_UnknownPreset_Throws() =>
         Assert.Throws<ArgumentException>(() => EdramConfig.FromPreset("huge"));
 
-    [Fact]
-    public void EdramNet_PaperPreset_HasExpectedParameterCount()
+    [Theory]
+    [InlineData("paper")]
+    [InlineData("cpu")]
+    public void ModelComplexity_Presets_CountsTheModulesParameters(string preset)
     {
-        using var paper = new EdramNet(EdramConfig.Paper);
-        using var cpu = new EdramNet(EdramConfig.Cpu);
-        // Counted from the layer sizes in EdramConfig (convs, 3072→1024 "what", 6→1024 "where", two LSTMs, MLP, heads, per-step BN).
-        Assert.InRange(paper.ParameterCount(), 11_000_000, 11_700_000);
-        Assert.True(cpu.ParameterCount() < paper.ParameterCount() / 3);
+        var config = EdramConfig.FromPreset(preset);
+        using var net = new EdramNet(config);
+        Assert.Equal(net.ParameterCount(), ModelComplexity.Parameters(config));
+    }
+
+    [Fact]
+    public void ModelComplexity_CpuPreset_IsCheaperThanPaper()
+    {
+        long paper = ModelComplexity.FlopsPerImage(EdramConfig.Paper), cpu = ModelComplexity.FlopsPerImage(EdramConfig.Cpu);
+        // Paper glimpse CNN alone: 26²·9·(64 + 64·64) + 13²·9·(64·128 + 128·128) + 4²·9·(128·160 + 160·192) MACs per step.
+        long glimpseCnn = 676L * 9 * (64 + 64 * 64) + 169L * 9 * (64 * 128 + 128 * 128) + 16L * 9 * (128 * 160 + 160 * 192);
+        Assert.True(paper > 2 * 8 * glimpseCnn);
+        Assert.True(cpu * 3 < paper, $"cpu {cpu} vs paper {paper}");
     }
 }

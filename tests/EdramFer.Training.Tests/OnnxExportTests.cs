@@ -179,8 +179,11 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Equal("0.6125", props["edram.accuracy"]);
         Assert.Equal("none", props["preprocess.detectors"]);
         Assert.Equal("2", props["preprocess.clahe_clip_limit"]);
-        Assert.Equal(config, System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(props["edram.config"]) with
-        { GlimpseChannels = config.GlimpseChannels, ContextChannels = config.ContextChannels });
+        var roundTrip = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(props["edram.config"])!;
+        Assert.Equal(config.GlimpseChannels, roundTrip.GlimpseChannels);
+        Assert.Equal(config.ContextChannels, roundTrip.ContextChannels);
+        int[] none = []; // records compare arrays by reference: blank them to compare the scalar fields
+        Assert.Equal(config with { GlimpseChannels = none, ContextChannels = none }, roundTrip with { GlimpseChannels = none, ContextChannels = none });
         Assert.DoesNotContain(props.Values, v => v.Contains(_dir));
 
         Assert.Equal([EdramOnnxExporter.InputName], session.InputMetadata.Keys);
@@ -206,7 +209,7 @@ public sealed class OnnxExportTests : IDisposable
         var path = EdramOnnxExporter.Export(model, null, File("shared.onnx"), new OnnxExportOptions { FoldBatchNorm = false }).Path;
         var graph = ReadModel(path).Graph;
         var used = graph.Node.SelectMany(n => n.Input).ToHashSet();
-        Assert.Empty(graph.Initializer.Select(i => i.Name).Where(n => !used.Contains(n)));
+        Assert.DoesNotContain(graph.Initializer, i => !used.Contains(i.Name));
         var names = graph.Initializer.Select(i => i.Name).ToList();
         foreach (var shared in new[] { "classifier_rnn/weight_ih", "classifier_rnn/weight_hh", "localiser_rnn/weight_hh", "glimpse/conv3/weight", "mlp/logits/weight", "sensor/base_grid" })
             Assert.Single(names, shared);
@@ -223,7 +226,7 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
-    public void Export_TamperedGraph_ThrowsWithDifferencesAndDeletesFile()
+    public void Export_TamperedGraph_ThrowsWithDifferencesAndKeepsEarlierFile()
     {
         using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 2 }, seed: 7);
         var path = File("bad.onnx");
@@ -238,10 +241,13 @@ public sealed class OnnxExportTests : IDisposable
                 t.RawData = Google.Protobuf.ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
             },
         };
+        System.IO.File.WriteAllText(path, "earlier export");
         var e = Assert.Throws<InvalidDataException>(() => EdramOnnxExporter.Export(model, null, path, options));
         Assert.Contains("max abs diff", e.Message);
         Assert.Contains("step_probabilities", e.Message);
-        Assert.False(System.IO.File.Exists(path), "a file that failed its parity check was left behind");
+        Assert.Contains("bad.onnx'", e.Message);
+        Assert.Equal("earlier export", System.IO.File.ReadAllText(path)); // the failed export replaced nothing
+        Assert.Single(Directory.GetFiles(_dir));                           // and left no temporary file
     }
 
     [Fact]
@@ -265,6 +271,19 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Equal(string.Join(",", Fer), session.ModelMetadata.CustomMetadataMap["edram.labels"]);
         Assert.Equal("none (random weights)", session.ModelMetadata.CustomMetadataMap["edram.training_data"]);
         Assert.Throws<ArgumentException>(() => EdramOnnxExporter.ExportRandom(File("x.onnx"), EdramConfig.Cpu, ["a", "b"], 1));
+    }
+
+    [Fact]
+    public void Export_StateConfigDiffersFromModel_ThrowsBeforeWriting()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 2 }, seed: 13);
+        var path = File("mismatch.onnx");
+        var other = new TrainState { Config = EdramConfig.Cpu with { Steps = 3 }, Labels = Fer };
+        Assert.Throws<ArgumentException>(() => EdramOnnxExporter.Export(model, other, path));
+        Assert.False(System.IO.File.Exists(path));
+        // An equal config built separately (its arrays are other instances) is accepted.
+        var same = new TrainState { Config = EdramConfig.Cpu with { Steps = 2 }, Labels = Fer };
+        AssertParity(EdramOnnxExporter.Export(model, same, path).Parity);
     }
 
     private static ModelProto ReadModel(string path) => ModelProto.Parser.ParseFrom(System.IO.File.ReadAllBytes(path));

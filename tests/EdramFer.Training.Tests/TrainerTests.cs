@@ -16,8 +16,12 @@ public class TrainerTests
         CheckpointEveryBatches = 2,
     };
 
-    static Dictionary<string, Tensor> Weights(string runDir) =>
-        Checkpoint.LoadModel(Path.Combine(runDir, "checkpoints", "last.ckpt")).Model.state_dict();
+    static Dictionary<string, Tensor> Weights(string runDir)
+    {
+        // Clone: the model's finaliser would otherwise dispose the tensors the dictionary hands out.
+        using var model = Checkpoint.LoadModel(Path.Combine(runDir, "checkpoints", "last.ckpt")).Model;
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+    }
 
     static void AssertSameWeights(string runA, string runB)
     {

@@ -9,7 +9,7 @@ namespace EdramFer.Cli.Commands;
 /// <summary>
 /// <c>edram pipeline</c>: saves the fitted end-to-end ML.NET pipeline (PreprocessFace on a <c>path</c> column, then
 /// ApplyEdram) as a zip that <c>edram score --model x.zip</c> and <c>mlContext.Model.Load</c> read. The zip refers to
-/// the .onnx by path and SHA-256 (see <see cref="EdramScoringEstimator"/>). Exit codes: 0 saved, 1 failed.
+/// the .onnx by its path relative to the zip's folder and its SHA-256 (see <see cref="EdramScoringOptions.PipelineFolder"/>). Exit codes: 0 saved, 1 failed.
 /// </summary>
 public sealed class PipelineCommand : Command<PipelineCommand.Settings>
 {
@@ -35,22 +35,27 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         try
         {
             var gpu = new ModelRunSettings { Model = s.Model, Input = "-", Gpu = s.Gpu }.ParseGpu();
+            var output = Path.GetFullPath(s.Output);
             var ml = new MLContext(seed: 0);
             var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions
             {
                 ModelPath = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
+                PipelineFolder = Path.GetDirectoryName(output), // the zip refers to the model relative to itself
             });
             var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);
             var pipeline = ml.Transforms.PreprocessFace("Face", "path", preprocess).Append(scoring);
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<PathRow>());
             var model = pipeline.Fit(empty);
-            var output = Path.GetFullPath(s.Output);
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             var temp = output + ".tmp";
             ml.Model.Save(model, empty.Schema, temp);
             File.Move(temp, output, overwrite: true);
+            var reference = EdramPipeline.FindScoring(ml, model).Single().ModelPath;
+            var resolves = File.Exists(Path.Combine(Path.GetDirectoryName(output)!, reference)); // false: only the file name was kept
             AnsiConsole.MarkupLine($"Saved {output.EscapeMarkup()}: PreprocessFace (detectors {string.Join(",", preprocess.Detectors).EscapeMarkup()}) + ApplyEdram " +
-                                   $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}); keep {Path.GetFileName(s.Model).EscapeMarkup()} where it is or set {EdramPipeline.ModelFolderVariable}");
+                                   $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}). The zip refers to the model as '{reference.EscapeMarkup()}' " +
+                                   (resolves ? "relative to itself: move the two together" : $"(it shares no folder with the zip): put it next to the zip or set {EdramPipeline.ModelFolderVariable}") +
+                                   "; its SHA-256 is checked on load.");
             return 0;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)

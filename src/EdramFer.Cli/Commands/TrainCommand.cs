@@ -67,7 +67,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         };
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // Ctrl-C and SIGTERM stop after the current batch and save a checkpoint; SIGKILL loses at most the batches since the last one.
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         TrainResult? result = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())

@@ -45,7 +45,7 @@ public static class EdramOnnxExporter
     /// Writes <paramref name="model"/> (eval statistics) to <paramref name="path"/>, loads it back with ONNX Runtime and
     /// checks every output against TorchSharp. <paramref name="state"/> supplies labels, preprocessing and accuracy
     /// metadata (null: labels class0…). Throws <see cref="InvalidDataException"/> with the differences when parity fails;
-    /// the file is then deleted. The model's train/eval mode is restored afterwards.
+    /// nothing is written then (an existing file at <paramref name="path"/> is kept). The model's train/eval mode is restored.
     /// </summary>
     public static OnnxExportReport Export(EdramNet model, TrainState? state, string path, OnnxExportOptions options)
     {
@@ -54,7 +54,8 @@ public static class EdramOnnxExporter
         ArgumentNullException.ThrowIfNull(options);
         if (options.Opset is < 16 or > 21)
             throw new ArgumentOutOfRangeException(nameof(options), options.Opset, "Opset must be 16 (first with GridSample) to 21.");
-        if (state != null && state.Config != model.Config)
+        // Compared as JSON: the record's arrays (channel lists) compare by reference.
+        if (state != null && JsonSerializer.Serialize(state.Config) != JsonSerializer.Serialize(model.Config))
             throw new ArgumentException($"The state's config ({state.Config.Preset}, {state.Config.Steps} steps) is not the model's ({model.Config.Preset}, {model.Config.Steps} steps).", nameof(state));
 
         bool wasTraining = model.training;
@@ -72,19 +73,19 @@ public static class EdramOnnxExporter
 
             var full = Path.GetFullPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            // Checked under a temporary name and renamed only when it passes: a failed export neither leaves a file a
+            // consumer could pick up nor replaces an earlier good one.
             var tmp = full + ".tmp";
-            using (var stream = File.Create(tmp)) onnx.WriteTo(stream);
-            File.Move(tmp, full, overwrite: true);
-
             OnnxParity parity;
             try
             {
-                parity = CheckParity(model, full, options);
+                using (var stream = File.Create(tmp)) onnx.WriteTo(stream);
+                parity = CheckParity(model, tmp, full, options);
+                File.Move(tmp, full, overwrite: true);
             }
-            catch
+            finally
             {
-                File.Delete(full); // never leave a file that failed its check where a consumer could pick it up
-                throw;
+                File.Delete(tmp);
             }
             return new OnnxExportReport(full, new FileInfo(full).Length, options.Opset, graph.NodeCount, graph.InitializerElements, parity);
         }
@@ -247,14 +248,14 @@ public static class EdramOnnxExporter
         return outputs;
     }
 
-    static OnnxParity CheckParity(EdramNet model, string path, OnnxExportOptions options)
+    static OnnxParity CheckParity(EdramNet model, string path, string displayPath, OnnxExportOptions options)
     {
         using var scope = NewDisposeScope();
         var input = options.ValidationInput ?? ParityImages(model.Config.InputSize, options.ValidationBatch, options.ValidationSeed);
         var parity = Compare(model, path, input);
         if (parity.Worst > options.Tolerance || double.IsNaN(parity.Worst))
             throw new InvalidDataException(
-                $"ONNX export '{path}' does not reproduce TorchSharp within {options.Tolerance:G3} on {parity.Images} images: max abs diff {parity}.");
+                $"ONNX export '{displayPath}' does not reproduce TorchSharp within {options.Tolerance:G3} on {parity.Images} images: max abs diff {parity}.");
         return parity;
     }
 

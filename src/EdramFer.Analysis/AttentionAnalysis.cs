@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+using EdramFer.Vision;
+
+namespace EdramFer.Analysis;
+
+/// <summary>An image path with its true label (as written in the input CSV).</summary>
+/// <param name="Path">image file</param>
+/// <param name="Label">true class label; matched to the model's labels ignoring case</param>
+public sealed record LabeledImage(string Path, string Label);
+
+/// <summary>The result of <see cref="AttentionAnalysis.Run"/>: the summary plus every scored image.</summary>
+/// <param name="Summary">maps and statistics</param>
+/// <param name="Traces">scored images with their true class index, in input order</param>
+/// <param name="Skipped">images that could not be used, with the reason</param>
+public sealed record AttentionRun(AttentionSummary Summary, IReadOnlyList<(GlimpseTrace Trace, int Label)> Traces, IReadOnlyList<(string Path, string Reason)> Skipped);
+
+/// <summary>
+/// Preprocesses labelled images the model's way, scores them, and accumulates the attention statistics; then writes
+/// the PNG figures and the CSV/JSON numbers behind them (<see cref="Write"/>). What <c>edram heatmap</c> runs.
+/// </summary>
+public static class AttentionAnalysis
+{
+    /// <summary>
+    /// Runs the model over <paramref name="images"/> in chunks (constant memory apart from the traces kept for
+    /// glimpses.csv). Labels not among the model's throw, naming them; images that fail preprocessing are skipped.
+    /// </summary>
+    public static AttentionRun Run(GlimpseScorer scorer, PreprocessOptions preprocess, IReadOnlyList<LabeledImage> images, FaceRegions? regions = null,
+        int batchSize = 32, int threads = -1, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(images);
+        var labels = scorer.Info.Labels;
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.OrdinalIgnoreCase);
+        var unknown = images.Select(i => i.Label.Trim()).Where(l => !index.ContainsKey(l)).Distinct().Take(5).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidDataException($"labels {string.Join(", ", unknown.Select(u => $"'{u}'"))} are not among the model's ({string.Join(", ", labels)})");
+        var size = scorer.Info.InputSize;
+        var acc = new AttentionAccumulator(labels, scorer.Info.Steps, size, (regions ?? FaceRegions.Fer2013).ScaledTo(size), scorer.AlignCorners);
+        var traces = new List<(GlimpseTrace, int)>(images.Count);
+        var skipped = new List<(string, string)>();
+        using var preprocessor = new FacePreprocessor(preprocess);
+        var chunk = Math.Max(1, batchSize) * 8;
+        for (var start = 0; start < images.Count; start += chunk)
+        {
+            var part = images.Skip(start).Take(chunk).ToList();
+            var pre = preprocessor.ProcessFiles(part.Select(p => p.Path).ToList(), threads);
+            var scored = scorer.Score(pre, batchSize);
+            for (var i = 0; i < part.Count; i++)
+            {
+                if (scored[i] is not { } trace)
+                {
+                    skipped.Add((part[i].Path, pre[i].Message));
+                    continue;
+                }
+                var label = index[part[i].Label.Trim()];
+                var stepPredicted = Enumerable.Range(0, trace.Steps).Select(trace.PredictedAt).ToArray();
+                acc.Add(part[i].Path, trace.Pixels, label, trace.Glimpses, trace.Predicted, stepPredicted);
+                traces.Add((trace, label));
+            }
+            progress?.Report(Math.Min(images.Count, start + chunk));
+        }
+        return new AttentionRun(acc.Build(), traces, skipped);
+    }
+
+    /// <summary>
+    /// Writes the figures and tables into <paramref name="outputDir"/> and returns the files written:
+    /// heatmaps.png, heatmap_&lt;class&gt;.png, first_glimpse.png, regions.png; heatmaps.csv, regions.csv,
+    /// first_glimpse.csv, first_glimpse_stats.csv, accuracy.csv, glimpses.csv, summary.json.
+    /// <paramref name="modelName"/> goes into every title; a random-weights model is marked in it.
+    /// </summary>
+    public static IReadOnlyList<string> Write(AttentionRun run, string outputDir, string modelName, bool randomWeights, bool alignCorners = false)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        Directory.CreateDirectory(outputDir);
+        var s = run.Summary;
+        var files = new List<string>();
+        var tag = randomWeights ? $"{modelName} [RANDOM WEIGHTS]" : modelName;
+        string F(string name) { var p = Path.Combine(outputDir, name); files.Add(p); return p; }
+
+        using (var grid = AttentionRenderer.HeatmapGrid(s, $"Glimpse heat maps over the class mean faces - {tag}")) Charts.Save(grid, F("heatmaps.png"));
+        for (var k = 0; k < s.Labels.Count; k++)
+            using (var one = AttentionRenderer.ClassHeatmap(s, k, $"{s.Labels[k]} (n = {s.ImageCount[k]}), all steps - {tag}"))
+                Charts.Save(one, F($"heatmap_{Safe(s.Labels[k])}.png"));
+        using (var scatter = AttentionRenderer.FirstGlimpseScatter(s, $"First glimpse - {tag}")) Charts.Save(scatter, F("first_glimpse.png"));
+        using (var bars = AttentionRenderer.RegionBars(s, $"Share of glimpse area per region (all steps) - {tag}")) Charts.Save(bars, F("regions.png"));
+
+        WriteCsv(F("heatmaps.csv"), ["class", "step", "images", "y", .. Enumerable.Range(0, s.Size).Select(x => $"x{x}")], rows =>
+        {
+            for (var k = 0; k < s.Labels.Count; k++)
+                for (var t = 0; t <= s.Steps; t++)
+                {
+                    var map = t < s.Steps ? s.Heat[k][t] : s.HeatAllSteps[k];
+                    for (var y = 0; y < s.Size; y++)
+                        rows([s.Labels[k], t < s.Steps ? Int(t + 1) : "all", Int(s.ImageCount[k]), Int(y),
+                            .. Enumerable.Range(0, s.Size).Select(x => map[y * s.Size + x].ToString("0.####", CultureInfo.InvariantCulture))]);
+                }
+        });
+        WriteCsv(F("regions.csv"), ["class", "step", "images", .. FaceRegions.Names], rows =>
+        {
+            for (var k = 0; k < s.Labels.Count; k++)
+            {
+                for (var t = 0; t < s.Steps; t++) rows([s.Labels[k], Int(t + 1), Int(s.ImageCount[k]), .. s.RegionShares[k][t].Select(Num)]);
+                rows([s.Labels[k], "all", Int(s.ImageCount[k]), .. s.RegionSharesAllSteps[k].Select(Num)]);
+            }
+        });
+        WriteCsv(F("first_glimpse.csv"), ["path", "label", "predicted", "x", "y", "width", "height"], rows =>
+        {
+            foreach (var g in s.FirstGlimpses)
+                rows([g.Source, s.Labels[g.Label], g.Predicted >= 0 ? s.Labels[g.Predicted] : "", Num(g.X), Num(g.Y), Num(g.Width), Num(g.Height)]);
+        });
+        var stats = s.FirstGlimpseStats;
+        WriteCsv(F("first_glimpse_stats.csv"), ["class", "images", "mean_x", "mean_y", "intra_class_variance"], rows =>
+        {
+            foreach (var c in stats.Classes) rows([c.Label, Int(c.Images), Num(c.MeanX), Num(c.MeanY), Num(c.IntraClassVariance)]);
+        });
+        WriteCsv(F("accuracy.csv"), ["class", "images", "accuracy", .. Enumerable.Range(1, s.Steps).Select(t => $"accuracy_step{t}")], rows =>
+        {
+            for (var k = 0; k < s.Labels.Count; k++)
+            {
+                var n = s.ImageCount[k];
+                rows([s.Labels[k], Int(n), n == 0 ? "" : Num((double)s.Correct[k] / n), .. s.StepCorrect[k].Select(c => n == 0 ? "" : Num((double)c / n))]);
+            }
+        });
+        WriteCsv(F("glimpses.csv"), ["path", "label", "predicted", "step", "theta00", "theta01", "theta02", "theta10", "theta11", "theta12",
+            "box_x", "box_y", "box_width", "box_height", "step_predicted", "step_probability"], rows =>
+        {
+            foreach (var (trace, label) in run.Traces)
+                for (var t = 0; t < trace.Steps; t++)
+                {
+                    var theta = trace.Theta(t);
+                    var box = GlimpseGeometry.ToPixelBox(theta, s.Size, alignCorners);
+                    var p = trace.PredictedAt(t);
+                    rows([trace.Source, s.Labels[label], trace.Predicted >= 0 ? s.Labels[trace.Predicted] : "", Int(t + 1),
+                        .. theta.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)),
+                        Num(box.X), Num(box.Y), Num(box.Width), Num(box.Height), p >= 0 ? s.Labels[p] : "", p >= 0 ? Num(trace.StepProbabilitiesOf(t)[p]) : ""]);
+                }
+        });
+        var r = s.Regions;
+        var summary = new
+        {
+            model = modelName,
+            random_weights = randomWeights,
+            images = s.TotalImages,
+            skipped = run.Skipped.Count,
+            steps = s.Steps,
+            size = s.Size,
+            accuracy = s.TotalImages == 0 ? (double?)null : (double)s.Correct.Sum() / s.TotalImages,
+            first_glimpse = new
+            {
+                inter_class_variance = Finite(stats.InterClassVariance),
+                pooled_intra_class_variance = Finite(stats.PooledIntraClassVariance),
+                classes = stats.Classes.Select(c => new { label = c.Label, images = c.Images, mean_x = Finite(c.MeanX), mean_y = Finite(c.MeanY), intra_class_variance = Finite(c.IntraClassVariance) }),
+            },
+            regions = new
+            {
+                definition = "fixed rectangles of the aligned crop, pixels [x, y, width, height]; see docs/analysis.md",
+                eyes = Rect(r.Eyes), mouth = Rect(r.Mouth), face = Rect(r.Face),
+                shares_all_steps = s.Labels.Select((l, k) => new { label = l, shares = FaceRegions.Names.Zip(s.RegionSharesAllSteps[k]).ToDictionary(p => p.First, p => Finite(p.Second)) }),
+            },
+            skipped_images = run.Skipped.Take(100).Select(x => new { path = x.Path, reason = x.Reason }),
+        };
+        File.WriteAllText(F("summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        return files;
+    }
+
+    /// <summary>A label as a file-name part: letters, digits, '-' and '_' kept, the rest '_'.</summary>
+    public static string Safe(string label) => new(label.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_').ToArray());
+
+    private static double[] Rect(PixelRect r) => [r.X, r.Y, r.Width, r.Height];
+    private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
+    private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.######", CultureInfo.InvariantCulture) : "";
+
+    private static void WriteCsv(string path, IReadOnlyList<string> header, Action<Action<IReadOnlyList<string>>> body)
+    {
+        using var text = new StreamWriter(path, false, new System.Text.UTF8Encoding(false));
+        using var csv = CsvWriter.Create(text, null);
+        foreach (var h in header) csv.WriteField(h);
+        csv.EndRecord();
+        body(fields =>
+        {
+            foreach (var f in fields) csv.WriteField(f);
+            csv.EndRecord();
+        });
+    }
+}

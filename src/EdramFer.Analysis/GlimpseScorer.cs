@@ -1,0 +1,136 @@
+using EdramFer.ML;
+using EdramFer.Vision;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdramFer.Analysis;
+
+/// <summary>One preprocessed image and everything the model says about it, glimpse by glimpse.</summary>
+/// <param name="Source">the image path (or name)</param>
+/// <param name="Pixels">the preprocessed crop the model saw (S×S grey, row-major)</param>
+/// <param name="Probabilities">final class probabilities [C]</param>
+/// <param name="ValenceArousal">valence, arousal (meaningful only when the model's head was trained)</param>
+/// <param name="Glimpses">θ per step [T×6]</param>
+/// <param name="StepProbabilities">class probabilities after each glimpse [T×C]</param>
+/// <param name="Preprocess">what preprocessing did (face found, detector, message)</param>
+public sealed record GlimpseTrace(string Source, byte[] Pixels, float[] Probabilities, float[] ValenceArousal, float[] Glimpses,
+    float[] StepProbabilities, PreprocessResult Preprocess)
+{
+    /// <summary>Number of glimpses.</summary>
+    public int Steps => Glimpses.Length / GlimpseGeometry.ThetaLength;
+    /// <summary>Number of classes.</summary>
+    public int Classes => Probabilities.Length;
+    /// <summary>θ of step <paramref name="t"/> (0-based).</summary>
+    public ReadOnlySpan<float> Theta(int t) => Glimpses.AsSpan(t * GlimpseGeometry.ThetaLength, GlimpseGeometry.ThetaLength);
+    /// <summary>Probabilities after step <paramref name="t"/> (0-based).</summary>
+    public ReadOnlySpan<float> StepProbabilitiesOf(int t) => StepProbabilities.AsSpan(t * Classes, Classes);
+    /// <summary>Final predicted class index.</summary>
+    public int Predicted => EdramScorer.ArgMax(Probabilities);
+    /// <summary>Predicted class index after step <paramref name="t"/>.</summary>
+    public int PredictedAt(int t) => EdramScorer.ArgMax(StepProbabilitiesOf(t));
+}
+
+/// <summary>
+/// Runs an EDRAM ONNX model and keeps all four outputs, <c>step_probabilities</c> included (the scan path shows the
+/// prediction after every glimpse). <see cref="EdramScorer"/> reads three outputs only, hence this session of its own;
+/// model checks and device choice are EdramFer.ML's (<see cref="EdramModelInfo"/>, <see cref="OrtSessions"/>).
+/// </summary>
+public sealed class GlimpseScorer : IDisposable
+{
+    private static readonly string[] OutputNames =
+        [EdramModelInfo.ProbabilitiesName, EdramModelInfo.ValenceArousalName, EdramModelInfo.GlimpsesName, EdramModelInfo.StepProbabilitiesName];
+    private readonly InferenceSession _session;
+
+    private GlimpseScorer(InferenceSession session, EdramModelInfo info, SessionDevice device)
+    {
+        _session = session;
+        Info = info;
+        Device = device;
+        AlignCorners = info.Metadata.TryGetValue("edram.align_corners", out var a) && a.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
+        IsRandomWeights = info.Metadata.TryGetValue("edram.training_data", out var d) && d.Contains("random", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Labels, steps, input size and preprocessing of the model.</summary>
+    public EdramModelInfo Info { get; }
+    /// <summary>Where the session runs.</summary>
+    public SessionDevice Device { get; }
+    /// <summary>The model's <c>edram.align_corners</c> (how θ's normalised coordinates map to pixels).</summary>
+    public bool AlignCorners { get; }
+    /// <summary>True when the model's metadata says it was never trained (<c>edram.training_data</c> "none (random weights)").</summary>
+    public bool IsRandomWeights { get; }
+
+    /// <summary>Opens and checks <paramref name="modelPath"/>; throws naming the file when it lacks <c>step_probabilities</c> [N,T,C].</summary>
+    public static GlimpseScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        var full = Path.GetFullPath(modelPath);
+        if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
+        InferenceSession session;
+        SessionDevice device;
+        try
+        {
+            (session, device) = OrtSessions.Create(full, gpuDeviceId, fallbackToCpu, intraOpThreads);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"'{modelPath}' is not a loadable ONNX model: {e.Message.Trim()}", e);
+        }
+        try
+        {
+            var info = EdramModelInfo.Read(session, full, EdramModelInfo.Hash(full));
+            if (!session.OutputMetadata.TryGetValue(EdramModelInfo.StepProbabilitiesName, out var steps))
+                throw new InvalidDataException($"'{modelPath}' has no output '{EdramModelInfo.StepProbabilitiesName}' [N,T,C]: re-export it with the current EdramOnnxExporter");
+            var dims = steps.Dimensions;
+            if (dims.Length != 3 || (dims[1] > 0 && dims[1] != info.Steps) || (dims[2] > 0 && dims[2] != info.Labels.Count))
+                throw new InvalidDataException($"'{modelPath}': '{EdramModelInfo.StepProbabilitiesName}' is [{string.Join(",", dims)}], expected [N,{info.Steps},{info.Labels.Count}]");
+            return new GlimpseScorer(session, info, device);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Scores preprocessed images (each S×S bytes); results in order. Entries without pixels (preprocessing failed)
+    /// give null.
+    /// </summary>
+    public IReadOnlyList<GlimpseTrace?> Score(IReadOnlyList<PreprocessResult> images, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "at least 1");
+        int s = Info.InputSize, px = s * s, c = Info.Labels.Count, t = Info.Steps;
+        var results = new GlimpseTrace?[images.Count];
+        var rows = Enumerable.Range(0, images.Count).Where(i => images[i].Pixels is { Length: > 0 }).ToList();
+        foreach (var i in rows)
+            if (images[i].Pixels!.Length != px)
+                throw new ArgumentException($"image {i} ({images[i].Source}) has {images[i].Pixels!.Length} pixels, expected {s}x{s} = {px}", nameof(images));
+        for (var start = 0; start < rows.Count; start += batchSize)
+        {
+            var n = Math.Min(batchSize, rows.Count - start);
+            var input = new float[n * px];
+            for (var k = 0; k < n; k++)
+            {
+                var p = images[rows[start + k]].Pixels!;
+                for (var j = 0; j < px; j++) input[k * px + j] = p[j] * Info.InputScale + Info.InputOffset;
+            }
+            using var tensor = OrtValue.CreateTensorValueFromMemory(input, [n, 1, s, s]);
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, [EdramModelInfo.InputName], [tensor], OutputNames);
+            var probs = outputs[0].GetTensorDataAsSpan<float>();
+            var va = outputs[1].GetTensorDataAsSpan<float>();
+            var glimpses = outputs[2].GetTensorDataAsSpan<float>();
+            var stepProbs = outputs[3].GetTensorDataAsSpan<float>();
+            for (var k = 0; k < n; k++)
+            {
+                var r = images[rows[start + k]];
+                results[rows[start + k]] = new GlimpseTrace(r.Source, r.Pixels!, probs.Slice(k * c, c).ToArray(), va.Slice(k * 2, 2).ToArray(),
+                    glimpses.Slice(k * t * 6, t * 6).ToArray(), stepProbs.Slice(k * t * c, t * c).ToArray(), r);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Releases the session.</summary>
+    public void Dispose() => _session.Dispose();
+}

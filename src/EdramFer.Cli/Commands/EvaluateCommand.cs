@@ -1,0 +1,300 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EdramFer.Cli.Scoring;
+using EdramFer.ML;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary>
+/// <c>edram evaluate</c>: scores a labelled CSV through the same scorer as <c>edram score</c> (an .onnx model or a
+/// pipeline zip) and reports ML.NET's multiclass metrics (<c>MulticlassClassification.Evaluate</c>): micro/macro
+/// accuracy, log-loss, the confusion matrix and per-class accuracy; with <c>valence</c>/<c>arousal</c> columns and a
+/// model whose valence/arousal head was trained, also their RMSE and Lin's concordance (CCC). Rows that fail
+/// preprocessing are counted as errors and left out of every metric. Exit codes: 0 done, 1 the run failed (unknown
+/// labels, no usable row, bad model or CSV), 2 interrupted (no report written).
+/// </summary>
+public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+{
+    public sealed class Settings : ModelRunSettings
+    {
+        [CommandOption("--label-column <NAME>"), DefaultValue("label"), Description("Column holding the true class names (the model's labels, any case)")]
+        public string LabelColumn { get; init; } = "label";
+        [CommandOption("--report <JSON>"), Description("Write the metrics to this JSON file")]
+        public string? Report { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(LabelColumn)) return ValidationResult.Error("--label-column must name a column");
+            if (LabelColumn == ImageColumn) return ValidationResult.Error($"--label-column and --image-column are both '{LabelColumn}'");
+            return base.Validate();
+        }
+    }
+
+    private const string ValenceColumn = "valence";
+    private const string ArousalColumn = "arousal";
+
+    /// <summary>A row that was scored: true class index and the model's outputs.</summary>
+    private sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var console = AnsiConsole.Console;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Run(s, console, cts.Token);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            console.MarkupLine($"[red]evaluate failed:[/] {e.Message.EscapeMarkup()}");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int Run(Settings s, IAnsiConsole console, CancellationToken cancel)
+    {
+        var input = Path.GetFullPath(s.Input);
+        using var scorer = s.OpenScorer();
+        var labels = scorer.Labels;
+        var ml = new MLContext(seed: 0);
+
+        // Pass 1 (cheap): the truth of every row, so a wrong label fails before any image is scored.
+        var truth = new List<(string Label, float? Valence, float? Arousal)>();
+        bool hasValence, hasArousal;
+        using (var reader = new CsvInput(input, s.ImageColumn))
+        {
+            if (!reader.Header.Contains(s.LabelColumn))
+                throw new InvalidDataException($"'{s.Input}' has no column '{s.LabelColumn}' (columns: {string.Join(", ", reader.Header)}); use --label-column");
+            hasValence = reader.Header.Contains(ValenceColumn);
+            hasArousal = reader.Header.Contains(ArousalColumn);
+            for (var row = 1; reader.Next() is { } r; row++)
+                truth.Add((r.Fields[s.LabelColumn],
+                    hasValence ? Affect(r.Fields[ValenceColumn], ValenceColumn, row) : null,
+                    hasArousal ? Affect(r.Fields[ArousalColumn], ArousalColumn, row) : null));
+        }
+        if (truth.Count == 0) throw new InvalidDataException($"'{s.Input}' has a header but no rows");
+        // MapLabelToKey's fit is the check: case-insensitive, and its error names every unknown label and the column.
+        var labelDefinition = SchemaDefinition.Create(typeof(LabelRow));
+        labelDefinition[nameof(LabelRow.LabelText)].ColumnName = s.LabelColumn;
+        try
+        {
+            ml.Transforms.MapLabelToKey("__Label", labels, s.LabelColumn).Fit(ml.Data.LoadFromEnumerable(
+                truth.Select(t => t.Label).Distinct().Select(l => new LabelRow { LabelText = l }).ToList(), labelDefinition));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{s.Input}': {e.Message}", e);
+        }
+        var scoreVa = (hasValence || hasArousal) && scorer.HasValenceArousal;
+        if ((hasValence || hasArousal) && !scorer.HasValenceArousal)
+            console.MarkupLine("[yellow]The CSV has valence/arousal columns but the model's valence/arousal head was not trained: no valence/arousal metrics.[/]");
+
+        // Pass 2: score in chunks, as `edram score` does.
+        var scored = new List<Scored>(truth.Count);
+        var errors = new List<string>();
+        var watch = Stopwatch.StartNew();
+        var interrupted = false;
+        console.MarkupLine($"Evaluating {truth.Count:N0} rows of {Path.GetFileName(input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
+        using (var reader = new CsvInput(input, s.ImageColumn))
+        {
+            var chunkSize = Math.Max(1, s.BatchSize) * 8;
+            console.Progress().AutoClear(false).HideCompleted(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("evaluating", maxValue: truth.Count);
+                    var rows = new List<CsvInput.Row>(chunkSize);
+                    var done = 0;
+                    while (!interrupted)
+                    {
+                        rows.Clear();
+                        while (rows.Count < chunkSize && reader.Next() is { } row) rows.Add(row);
+                        if (rows.Count == 0) break;
+                        var results = scorer.Score(rows.Select(r => r.ResolvedPath).ToList());
+                        for (var k = 0; k < rows.Count; k++, done++)
+                        {
+                            var r = results[k];
+                            var error = rows[k].PathError ?? r.Error;
+                            if (error.Length > 0)
+                            {
+                                errors.Add($"{rows[k].Path}: {error}");
+                                continue;
+                            }
+                            var t = truth[done];
+                            scored.Add(new Scored(t.Label, r.Probabilities, EdramScorer.ArgMax(r.Probabilities), r.Valence, r.Arousal, t.Valence, t.Arousal));
+                        }
+                        task.Value = done;
+                        task.Description = $"evaluating {done:N0}/{truth.Count:N0} ({done / Math.Max(1e-3, watch.Elapsed.TotalSeconds):F1} images/s)";
+                        interrupted = cancel.IsCancellationRequested;
+                    }
+                });
+        }
+        if (interrupted)
+        {
+            console.MarkupLine("[yellow]Interrupted: no metrics computed, no report written.[/]");
+            return 2;
+        }
+        if (errors.Count > 0)
+        {
+            console.MarkupLine($"[yellow]{errors.Count:N0} of {truth.Count:N0} rows failed preprocessing and are excluded from every metric:[/]");
+            foreach (var e in errors.Take(5)) console.MarkupLine($"  [yellow]{e.EscapeMarkup()}[/]");
+            if (errors.Count > 5) console.MarkupLine($"  [yellow]... and {errors.Count - 5:N0} more[/]");
+        }
+        if (scored.Count == 0) throw new InvalidDataException($"none of the {truth.Count:N0} rows could be scored: no metrics");
+
+        var metrics = Evaluate(ml, labels, scored);
+        var report = Report(labels, metrics, scored, errors.Count, scoreVa && hasValence, scoreVa && hasArousal);
+        Print(console, labels, metrics, report, scored.Count, errors.Count, watch.Elapsed);
+        if (s.Report is { } path)
+        {
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            console.MarkupLine($"Wrote {full.EscapeMarkup()}");
+        }
+        return 0;
+    }
+
+    /// <summary>A valence or arousal value: null when empty or outside [-1, 1] (AffectNet marks "none" as -2).</summary>
+    private static float? Affect(string text, string column, int row)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            throw new InvalidDataException($"row {row}: '{column}' is '{text}', expected a number in [-1, 1] or empty");
+        return v is >= -1f and <= 1f ? v : null;
+    }
+
+    /// <summary>ML.NET's metrics: labels mapped to keys in model order by MapLabelToKey, scores as a known-size vector.</summary>
+    private static MulticlassClassificationMetrics Evaluate(MLContext ml, IReadOnlyList<string> labels, IReadOnlyList<Scored> scored)
+    {
+        var classes = labels.Count;
+        var definition = SchemaDefinition.Create(typeof(ScoredRow));
+        definition[nameof(ScoredRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, classes);
+        definition[nameof(ScoredRow.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        var data = ml.Data.LoadFromEnumerable(scored.Select(r => new ScoredRow
+        {
+            LabelText = r.Label, Score = r.Probabilities, PredictedLabel = (uint)(r.Predicted + 1), // key 0 = missing
+        }).ToList(), definition);
+        var keyed = ml.Transforms.MapLabelToKey("Label", labels, nameof(ScoredRow.LabelText)).Fit(data).Transform(data);
+        return ml.MulticlassClassification.Evaluate(keyed, "Label", nameof(ScoredRow.Score), nameof(ScoredRow.PredictedLabel));
+    }
+
+    /// <summary>The report, keys as documented; per-class accuracy is null for a class with no rows.</summary>
+    private static Dictionary<string, object?> Report(IReadOnlyList<string> labels, MulticlassClassificationMetrics m, IReadOnlyList<Scored> scored,
+        int errors, bool valence, bool arousal)
+    {
+        var counts = m.ConfusionMatrix.Counts;
+        var perClass = new Dictionary<string, double?>();
+        for (var i = 0; i < labels.Count; i++)
+            perClass[labels[i]] = counts[i].Sum() > 0 ? m.ConfusionMatrix.PerClassRecall[i] : null;
+        var report = new Dictionary<string, object?>
+        {
+            ["micro_accuracy"] = m.MicroAccuracy,
+            ["macro_accuracy"] = m.MacroAccuracy,
+            ["log_loss"] = m.LogLoss,
+            ["per_class_accuracy"] = perClass,
+            ["labels"] = labels,
+            ["confusion_matrix"] = counts.Select(row => row.Select(c => (long)Math.Round(c)).ToArray()).ToArray(),
+            ["count"] = scored.Count,
+            ["errors"] = errors,
+        };
+        foreach (var (name, on, pairs) in new[]
+                 {
+                     ("valence", valence, scored.Select(r => (r.Valence, r.TrueValence))),
+                     ("arousal", arousal, scored.Select(r => (r.Arousal, r.TrueArousal))),
+                 })
+        {
+            if (on && Agreement(pairs) is { } a)
+            {
+                report[name + "_rmse"] = a.Rmse;
+                report[name + "_ccc"] = double.IsFinite(a.Ccc) ? a.Ccc : null; // JSON has no NaN: constant values on both sides
+            }
+        }
+        return report;
+    }
+
+    /// <summary>
+    /// RMSE and Lin's concordance correlation 2·cov(x,y) / (var x + var y + (mean x − mean y)²), population moments,
+    /// over the rows with a true value; null when there is none.
+    /// </summary>
+    private static (double Rmse, double Ccc)? Agreement(IEnumerable<(float Predicted, float? Truth)> pairs)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var (p, t) in pairs)
+        {
+            if (t is not { } truth || float.IsNaN(p)) continue;
+            xs.Add(p);
+            ys.Add(truth);
+        }
+        if (xs.Count == 0) return null;
+        double n = xs.Count, mx = xs.Average(), my = ys.Average();
+        double vx = 0, vy = 0, cov = 0, se = 0;
+        for (var i = 0; i < xs.Count; i++)
+        {
+            vx += (xs[i] - mx) * (xs[i] - mx);
+            vy += (ys[i] - my) * (ys[i] - my);
+            cov += (xs[i] - mx) * (ys[i] - my);
+            se += (xs[i] - ys[i]) * (xs[i] - ys[i]);
+        }
+        var denominator = vx / n + vy / n + (mx - my) * (mx - my);
+        return (Math.Sqrt(se / n), denominator > 0 ? 2 * cov / n / denominator : double.NaN);
+    }
+
+    private static void Print(IAnsiConsole console, IReadOnlyList<string> labels, MulticlassClassificationMetrics m, Dictionary<string, object?> report,
+        int count, int errors, TimeSpan elapsed)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var summary = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        summary.AddRow("rows evaluated", count.ToString("N0", inv));
+        summary.AddRow(errors > 0 ? "[yellow]rows failed (excluded)[/]" : "rows failed (excluded)", errors.ToString("N0", inv));
+        summary.AddRow("micro accuracy", m.MicroAccuracy.ToString("P2", inv));
+        summary.AddRow("macro accuracy", m.MacroAccuracy.ToString("P2", inv));
+        summary.AddRow("log-loss", m.LogLoss.ToString("F4", inv));
+        foreach (var key in new[] { "valence_rmse", "valence_ccc", "arousal_rmse", "arousal_ccc" })
+            if (report.TryGetValue(key, out var v) && v is double d)
+                summary.AddRow(key.Replace('_', ' '), d.ToString("F4", inv));
+        console.Write(summary);
+
+        // Rows: truth; columns: prediction; then how many rows of that class and its accuracy (recall).
+        var matrix = new Table().Title("confusion matrix (rows: true class, columns: predicted)").AddColumn("true \\ predicted");
+        foreach (var l in labels) matrix.AddColumn(new TableColumn(l.EscapeMarkup()).RightAligned());
+        matrix.AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
+        var counts = m.ConfusionMatrix.Counts;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var total = counts[i].Sum();
+            var cells = new List<string> { labels[i].EscapeMarkup() };
+            cells.AddRange(counts[i].Select((c, j) => i == j ? $"[green]{c:0}[/]" : c.ToString("0", inv)));
+            cells.Add(total.ToString("0", inv));
+            cells.Add(total > 0 ? m.ConfusionMatrix.PerClassRecall[i].ToString("P1", inv) : "-");
+            matrix.AddRow(cells.ToArray());
+        }
+        console.Write(matrix);
+        console.MarkupLine($"Evaluated {count:N0} rows in {elapsed.TotalSeconds:F1} s{(errors > 0 ? $"; [yellow]{errors:N0} failed rows excluded[/]" : "")}");
+    }
+
+    private sealed class LabelRow
+    {
+        public string LabelText { get; set; } = "";
+    }
+
+    private sealed class ScoredRow
+    {
+        public string LabelText { get; set; } = "";
+        public float[] Score { get; set; } = [];
+        public uint PredictedLabel { get; set; }
+    }
+}

@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using EdramFer.Analysis;
+using EdramFer.Cli.Scoring;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EdramFer.Cli.Commands;
+
+/// <summary>
+/// <c>edram heatmap</c>: runs an ONNX model over a labelled CSV and writes, per true class, the glimpse heat maps over
+/// the mean face (per step and over all steps; the paper's Fig. 3), the first-glimpse scatter with inter- and
+/// intra-class variance, and the share of glimpse area on eyes / mouth / rest of the face; PNG files plus the CSV and
+/// JSON numbers behind them (docs/analysis.md). Exit codes: 0 done, 1 the run failed.
+/// </summary>
+public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
+{
+    public sealed class Settings : ModelRunSettings
+    {
+        [CommandOption("--output <DIR>"), Description("Folder for the PNG, CSV and JSON files (created)")]
+        public string Output { get; init; } = "";
+        [CommandOption("--label-column <NAME>"), DefaultValue("label"), Description("Column holding the true class label (one of the model's labels)")]
+        public string LabelColumn { get; init; } = "label";
+        [CommandOption("--per-class <N>"), DefaultValue(0), Description("Use at most N images of each class, in CSV order (0 = all)")]
+        public int PerClass { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (a folder)");
+            if (PerClass < 0) return ValidationResult.Error($"--per-class must be >= 0, got {PerClass}");
+            if (IsPipeline) return ValidationResult.Error("--model must be an .onnx model: heat maps need its glimpses output, which a pipeline .zip does not expose");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var console = AnsiConsole.Console;
+        try
+        {
+            var images = ReadLabeled(s, console);
+            var (device, fallback) = s.ParseGpu();
+            using var scorer = GlimpseScorer.Load(s.Model, device, fallback, s.Threads);
+            var preprocess = s.Preprocess(scorer.Info);
+            console.MarkupLine($"Analysing {images.Count:N0} images with {Path.GetFileName(s.Model).EscapeMarkup()} ({scorer.Info.Steps} glimpses) on {scorer.Device.Name.EscapeMarkup()}");
+            if (scorer.IsRandomWeights)
+                console.MarkupLine("[yellow]The model has random weights (edram.training_data): its heat maps show no learned attention.[/]");
+            AttentionRun run = null!;
+            console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("scoring", maxValue: Math.Max(1, images.Count));
+                    run = AttentionAnalysis.Run(scorer, preprocess, images, FaceRegions.Fer2013, s.BatchSize, s.Threads > 0 ? s.Threads : -1,
+                        new Progress<int>(done => task.Value = done));
+                    task.Value = task.MaxValue;
+                });
+            var files = AttentionAnalysis.Write(run, s.Output, Path.GetFileName(s.Model), scorer.IsRandomWeights, scorer.AlignCorners);
+            Report(console, run.Summary);
+            foreach (var (path, reason) in run.Skipped.Take(5)) console.MarkupLine($"[yellow]skipped[/] {path.EscapeMarkup()}: {reason.EscapeMarkup()}");
+            if (run.Skipped.Count > 5) console.MarkupLine($"[yellow]... {run.Skipped.Count - 5} more skipped (summary.json lists up to 100)[/]");
+            console.MarkupLine($"Wrote {files.Count} files to {Path.GetFullPath(s.Output).EscapeMarkup()}");
+            return run.Summary.TotalImages > 0 ? 0 : Fail(console, "no image could be preprocessed");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return Fail(console, e.Message);
+        }
+    }
+
+    private static int Fail(IAnsiConsole console, string message)
+    {
+        console.MarkupLine($"[red]heatmap failed:[/] {message.EscapeMarkup()}");
+        return 1;
+    }
+
+    /// <summary>The CSV's (path, label) rows; rows with an empty path or label are reported and left out.</summary>
+    private static List<LabeledImage> ReadLabeled(Settings s, IAnsiConsole console)
+    {
+        using var reader = new CsvInput(s.Input, s.ImageColumn);
+        if (!reader.Header.Contains(s.LabelColumn))
+            throw new InvalidDataException($"'{s.Input}' has no column '{s.LabelColumn}' (columns: {string.Join(", ", reader.Header)}); use --label-column");
+        var images = new List<LabeledImage>();
+        var perClass = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var bad = 0;
+        while (reader.Next() is { } row)
+        {
+            var label = row.Fields[s.LabelColumn].Trim();
+            if (row.PathError is not null || label.Length == 0)
+            {
+                if (bad++ < 5) console.MarkupLine($"[yellow]left out:[/] {(row.PathError ?? $"'{row.Path}': empty '{s.LabelColumn}'").EscapeMarkup()}");
+                continue;
+            }
+            var n = perClass.GetValueOrDefault(label);
+            if (s.PerClass > 0 && n >= s.PerClass) continue;
+            perClass[label] = n + 1;
+            images.Add(new LabeledImage(row.ResolvedPath, label));
+        }
+        if (images.Count == 0) throw new InvalidDataException($"'{s.Input}' has no rows with an image path and a label");
+        return images;
+    }
+
+    private static void Report(IAnsiConsole console, AttentionSummary s)
+    {
+        var table = new Table().AddColumns("class", "images", "accuracy", "first glimpse (x, y)", "intra-class var", "eyes", "mouth", "rest of face");
+        var stats = s.FirstGlimpseStats.Classes;
+        for (var k = 0; k < s.Labels.Count; k++)
+        {
+            var n = s.ImageCount[k];
+            var r = s.RegionSharesAllSteps[k];
+            table.AddRow(s.Labels[k].EscapeMarkup(), $"{n}", n == 0 ? "-" : $"{100.0 * s.Correct[k] / n:0.0} %",
+                n == 0 ? "-" : $"({stats[k].MeanX:0.0}, {stats[k].MeanY:0.0})", n == 0 ? "-" : $"{stats[k].IntraClassVariance:0.0}",
+                n == 0 ? "-" : $"{r[0]:0.000}", n == 0 ? "-" : $"{r[1]:0.000}", n == 0 ? "-" : $"{r[2]:0.000}");
+        }
+        console.Write(table);
+        console.MarkupLine($"First glimpse: inter-class variance {s.FirstGlimpseStats.InterClassVariance:0.00} px², pooled intra-class {s.FirstGlimpseStats.PooledIntraClassVariance:0.00} px²");
+    }
+}

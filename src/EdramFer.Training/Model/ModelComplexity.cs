@@ -1,0 +1,60 @@
+namespace EdramFer.Training.Model;
+
+/// <summary>Parameter count and forward cost of an <see cref="EdramConfig"/>, computed from the layer sizes.</summary>
+public static class ModelComplexity
+{
+    /// <summary>Trainable parameters (equals <see cref="EdramNet.ParameterCount"/>; a test checks it).</summary>
+    public static long Parameters(EdramConfig c)
+    {
+        long p = 0;
+        var cc = c.ContextChannels;
+        p += Conv(1, cc[0], 5) + Conv(cc[0], cc[1], 3) + Conv(cc[1], cc[2], 3) + 2L * (cc[0] + cc[1] + cc[2]);
+        long contextFlat = (long)cc[2] * (c.ContextSize - 8) * (c.ContextSize - 8);
+        if (contextFlat != c.LocaliserHidden) p += Linear(contextFlat, c.LocaliserHidden);
+        int input = 1;
+        foreach (var ch in c.GlimpseChannels) { p += Conv(input, ch, 3) + 2L * ch * c.Steps; input = ch; }
+        p += Linear(GlimpseFlat(c), c.FeatureSize) + Linear(6, c.FeatureSize) + 2L * 2 * c.FeatureSize * c.Steps;
+        p += Lstm(c.FeatureSize, c.ClassifierHidden) + Lstm(c.ClassifierHidden, c.LocaliserHidden);
+        p += Linear(c.LocaliserHidden, 6);
+        p += Linear(c.ClassifierHidden, c.MlpSize) + Linear(c.MlpSize, c.MlpSize) + 2L * 2 * c.MlpSize * c.Steps + Linear(c.MlpSize, c.Classes);
+        p += Linear(c.ClassifierHidden, c.MlpSize) + Linear(c.MlpSize, 2);
+        return p;
+    }
+
+    /// <summary>Multiply-accumulates of one forward pass for one image (convolutions, matrix products, bilinear sampling).</summary>
+    public static long MacsPerImage(EdramConfig c)
+    {
+        long m = 0;
+        var cc = c.ContextChannels;
+        int s = c.ContextSize;
+        m += Sq(s - 4) * 25L * cc[0] + Sq(s - 6) * 9L * cc[0] * cc[1] + Sq(s - 8) * 9L * cc[1] * cc[2];
+        long contextFlat = (long)cc[2] * Sq(s - 8);
+        if (contextFlat != c.LocaliserHidden) m += contextFlat * c.LocaliserHidden;
+        long step = 0;
+        step += (long)c.LocaliserHidden * 6;                       // emission
+        step += Sq(c.GlimpseSize) * (6L + 4);                       // sampling grid (affine) + bilinear taps
+        int side = c.GlimpseSize, input = 1;
+        for (int i = 0; i < c.GlimpseChannels.Length; i++)
+        {
+            if (i == 4) side -= 2;                                   // the valid convolution
+            step += Sq(side) * 9L * input * c.GlimpseChannels[i];
+            input = c.GlimpseChannels[i];
+            if (i is 1 or 3) side /= 2;                              // 2x2 max pools
+        }
+        step += GlimpseFlat(c) * c.FeatureSize + 6L * c.FeatureSize + c.FeatureSize;
+        step += 4L * c.ClassifierHidden * (c.FeatureSize + c.ClassifierHidden);
+        step += 4L * c.LocaliserHidden * (c.ClassifierHidden + c.LocaliserHidden);
+        step += (long)c.ClassifierHidden * c.MlpSize + (long)c.MlpSize * c.MlpSize + (long)c.MlpSize * c.Classes;
+        step += (long)c.ClassifierHidden * c.MlpSize + c.MlpSize * 2L;
+        return m + step * c.Steps;
+    }
+
+    /// <summary>Forward FLOPs per image (2 per multiply-accumulate).</summary>
+    public static long FlopsPerImage(EdramConfig c) => 2 * MacsPerImage(c);
+
+    static long GlimpseFlat(EdramConfig c) => (long)c.GlimpseChannels[^1] * Sq(c.GlimpseFeatureSide);
+    static long Sq(int x) => (long)x * x;
+    static long Conv(int i, int o, int k) => (long)k * k * i * o + o;
+    static long Linear(long i, long o) => i * o + o;
+    static long Lstm(int i, int h) => 4L * h * (i + h) + 2 * 4L * h;
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using EdramFer.ML.Tests;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdramFer.Cli.Tests;
+
+/// <summary><c>edram export</c> run as a process, like a user would.</summary>
+public class ExportCommandTests
+{
+    private static (int Code, string Output) Edram(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["COLUMNS"] = "200";
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(180_000), "edram timed out");
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    [Fact]
+    public void Export_RandomCpuPreset_WritesCheckedModelAndPrintsParity()
+    {
+        var output = Path.Combine(TestModels.TempFolder("export"), "random.onnx");
+        var (code, text) = Edram("export", "--random", "cpu", "--output", output, "--labels", "a,b,c");
+        Assert.True(code == 0, text);
+        foreach (var name in new[] { "probabilities", "valence_arousal", "glimpses", "step_probabilities" }) Assert.Contains(name, text);
+        Assert.Contains("within 1e-4", text);
+        using var session = new InferenceSession(output);
+        Assert.Equal("a,b,c", session.ModelMetadata.CustomMetadataMap["edram.labels"]);
+        Assert.Equal("6", session.ModelMetadata.CustomMetadataMap["edram.steps"]);
+        Assert.Equal([-1, 3], session.OutputMetadata["probabilities"].Dimensions);
+    }
+
+    [Theory]
+    [InlineData("--random", "cpu")]                                              // no --output
+    [InlineData("--output", "x.onnx")]                                          // neither source
+    [InlineData("--output", "x.onnx", "--random", "cpu", "--checkpoint", "c")] // both sources
+    [InlineData("--output", "x.onnx", "--random", "cpu", "--opset", "15")]      // no GridSample before 16
+    public void Export_BadArguments_FailsWithMessage(params string[] args)
+    {
+        var (code, text) = Edram(["export", .. args]);
+        Assert.NotEqual(0, code);
+        Assert.Matches("--output|--checkpoint|--opset", text);
+    }
+
+    [Fact]
+    public void Export_MissingCheckpoint_ExitsOneNamingIt()
+    {
+        var dir = TestModels.TempFolder("export-missing");
+        var (code, text) = Edram("export", "--checkpoint", Path.Combine(dir, "nope.ckpt"), "--output", Path.Combine(dir, "x.onnx"));
+        Assert.Equal(1, code);
+        Assert.Contains("nope.ckpt", text);
+        Assert.False(File.Exists(Path.Combine(dir, "x.onnx")));
+    }
+}
