@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["preprocess"] = PreprocessBenchmark.Run,
     ["onnx"] = OnnxBenchmark.Run,
     ["train"] = TrainingBenchmark.Run,
+    ["score"] = ScoreBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

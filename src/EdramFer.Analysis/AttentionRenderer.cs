@@ -23,7 +23,7 @@ public static class AttentionRenderer
         const int left = 150, top = 86, barWidth = 120;
         int width = left + cols * cell + barWidth, height = top + c * cell + 40;
         var image = new Mat(new Size(width, height), MatType.CV_8UC3, Charts.White);
-        Charts.Centered(image, title, (left + cols * cell) / 2, 30, 0.7, 2);
+        Charts.Title(image, title, width / 2, 30, width - 20, 0.7);
         var max = s.Heat.SelectMany(h => h).SelectMany(m => m).Concat(s.HeatAllSteps.SelectMany(m => m)).DefaultIfEmpty(0).Max();
         if (!(max > 0)) max = 1;
         for (var t = 0; t < cols; t++)
@@ -44,17 +44,27 @@ public static class AttentionRenderer
         return image;
     }
 
-    /// <summary>One class's all-steps heat map, large, with a colour bar.</summary>
+    /// <summary>One class's all-steps heat map, large, with a colour bar and the outlines of the fixed face regions.</summary>
     public static Mat ClassHeatmap(AttentionSummary s, int label, string title, int side = 400)
     {
         const int top = 60, barSpace = 130;
-        var image = new Mat(new Size(side + barSpace + 20, side + top + 20), MatType.CV_8UC3, Charts.White);
-        Charts.Centered(image, title, (side + barSpace) / 2, 34, 0.6, 2);
+        var image = new Mat(new Size(side + barSpace + 20, side + top + 40), MatType.CV_8UC3, Charts.White);
+        Charts.Title(image, title, image.Width / 2, 34, image.Width - 20, 0.6);
         var max = s.HeatAllSteps[label].DefaultIfEmpty(0).Max();
         if (!(max > 0)) max = 1;
         using (var tile = Overlay(s.MeanFace[label], s.HeatAllSteps[label], s.Size, max, side))
-        using (var roi = image[new Rect(10, top, side, side)])
+        {
+            // The fixed regions of the region shares, so the "eyes vs mouth" numbers can be read against the map.
+            var k = (double)side / s.Size;
+            foreach (var (name, r) in new[] { ("eyes", s.Regions.Eyes), ("mouth", s.Regions.Mouth), ("face", s.Regions.Face) })
+            {
+                var rect = new Rect((int)Math.Round(r.X * k), (int)Math.Round(r.Y * k), (int)Math.Round(r.Width * k), (int)Math.Round(r.Height * k));
+                Cv2.Rectangle(tile, rect, name == "face" ? Charts.Grey : Charts.White, 1, LineTypes.AntiAlias);
+                Cv2.PutText(tile, name, new Point(rect.X + 3, rect.Y + 14), Charts.Font, 0.42, Charts.White, 1, LineTypes.AntiAlias);
+            }
+            using var roi = image[new Rect(10, top, side, side)];
             tile.CopyTo(roi);
+        }
         ColourBar(image, new Rect(side + 30, top, 20, side), max, "share per glimpse");
         return image;
     }
@@ -89,33 +99,41 @@ public static class AttentionRenderer
     public static Mat Scanpath(GlimpseTrace trace, IReadOnlyList<string> labels, string title, bool alignCorners = false, int side = 420)
     {
         int size = (int)Math.Round(Math.Sqrt(trace.Pixels.Length));
-        const int top = 64, panel = 360;
-        var image = new Mat(new Size(side + panel + 30, Math.Max(side, 60 + 26 * (trace.Steps + 3)) + top + 20), MatType.CV_8UC3, Charts.White);
-        Charts.Centered(image, title, (side + panel + 30) / 2, 34, 0.6, 2);
-        using (var grey = Mat.FromPixelData(size, size, MatType.CV_8UC1, trace.Pixels))
-        using (var big = new Mat())
-        using (var bgr = new Mat())
+        // A margin around the crop shows glimpses that reach past it (zero padding in the model); drawing happens on a
+        // separate view so glimpses further out are clipped at its border instead of crossing the title or the table.
+        const int margin = 70, panel = 360, titleHeight = 50;
+        int viewSide = side + 2 * margin, top = titleHeight + margin, left = margin;
+        var image = new Mat(new Size(viewSide + panel, Math.Max(viewSide, 2 * margin + 60 + 26 * (trace.Steps + 3)) + titleHeight), MatType.CV_8UC3, Charts.White);
+        Charts.Title(image, title, image.Width / 2, 32, image.Width - 20, 0.6);
+        using (var view = new Mat(new Size(viewSide, viewSide), MatType.CV_8UC3, new Scalar(240, 240, 240)))
         {
-            Cv2.Resize(grey, big, new Size(side, side), 0, 0, InterpolationFlags.Cubic);
-            Cv2.CvtColor(big, bgr, ColorConversionCodes.GRAY2BGR);
-            using var roi = image[new Rect(10, top, side, side)];
-            bgr.CopyTo(roi);
+            using (var grey = Mat.FromPixelData(size, size, MatType.CV_8UC1, trace.Pixels))
+            using (var big = new Mat())
+            using (var bgr = new Mat())
+            {
+                Cv2.Resize(grey, big, new Size(side, side), 0, 0, InterpolationFlags.Cubic);
+                Cv2.CvtColor(big, bgr, ColorConversionCodes.GRAY2BGR);
+                using var roi = view[new Rect(margin, margin, side, side)];
+                bgr.CopyTo(roi);
+            }
+            var k = (double)side / size;
+            Point ToView((double X, double Y) p) => new((int)Math.Round(margin + p.X * k), (int)Math.Round(margin + p.Y * k));
+            Point? previous = null;
+            for (var t = 0; t < trace.Steps; t++)
+            {
+                var colour = Charts.Palette[t % Charts.Palette.Count];
+                var corners = GlimpseGeometry.Corners(trace.Theta(t), size, alignCorners).Select(ToView).ToArray();
+                Cv2.Polylines(view, [corners], true, colour, 2, LineTypes.AntiAlias);
+                var centre = ToView(GlimpseGeometry.Center(trace.Theta(t), size, alignCorners));
+                if (previous is { } p) Cv2.ArrowedLine(view, p, centre, colour, 2, LineTypes.AntiAlias, 0, 0.08);
+                Cv2.Circle(view, centre, 11, colour, -1, LineTypes.AntiAlias);
+                Charts.Centered(view, (t + 1).ToString(CultureInfo.InvariantCulture), centre.X, centre.Y + 5, 0.45, 1, Charts.White);
+                previous = centre;
+            }
+            using var target = image[new Rect(0, titleHeight, viewSide, viewSide)];
+            view.CopyTo(target);
         }
-        var k = (double)side / size;
-        Point ToCanvas((double X, double Y) p) => new((int)Math.Round(10 + p.X * k), (int)Math.Round(top + p.Y * k));
-        Point? previous = null;
-        for (var t = 0; t < trace.Steps; t++)
-        {
-            var colour = Charts.Palette[t % Charts.Palette.Count];
-            var corners = GlimpseGeometry.Corners(trace.Theta(t), size, alignCorners).Select(ToCanvas).ToArray();
-            Cv2.Polylines(image, [corners], true, colour, 2, LineTypes.AntiAlias);
-            var centre = ToCanvas(GlimpseGeometry.Center(trace.Theta(t), size, alignCorners));
-            if (previous is { } p) Cv2.ArrowedLine(image, p, centre, colour, 2, LineTypes.AntiAlias, 0, 0.08);
-            Cv2.Circle(image, centre, 11, colour, -1, LineTypes.AntiAlias);
-            Charts.Centered(image, (t + 1).ToString(CultureInfo.InvariantCulture), centre.X, centre.Y + 5, 0.45, 1, Charts.White);
-            previous = centre;
-        }
-        var x = side + 30;
+        var x = left + side + margin + 10;
         Cv2.PutText(image, "step  prediction (p)", new Point(x, top + 16), Charts.Font, 0.55, Charts.Black, 2, LineTypes.AntiAlias);
         for (var t = 0; t < trace.Steps; t++)
         {

@@ -52,7 +52,7 @@ public static class Charts
         if (series.Count == 0) throw new ArgumentException("at least one series", nameof(series));
         var xs = series.SelectMany(s => s.X).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
         var ys = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
-        var frame = new Frame(width, height, title, xLabel, yLabel, (xs.Min(), xs.Max()), (yMin ?? ys.Min(), yMax ?? ys.Max()));
+        var frame = new Frame(width, height, title, xLabel, yLabel, (xs.Min(), xs.Max()), (yMin ?? ys.Min(), yMax ?? ys.Max()), series.Select(s => s.Name).ToList());
         for (var i = 0; i < series.Count; i++)
         {
             var s = series[i];
@@ -77,7 +77,7 @@ public static class Charts
     {
         if (categories.Count == 0 || series.Count == 0) throw new ArgumentException("at least one category and one series");
         var top = yMax ?? Math.Max(yMin + 1e-9, series.SelectMany(s => s.Values).Where(double.IsFinite).DefaultIfEmpty(1).Max() * 1.1);
-        var frame = new Frame(width, height, title, "", yLabel, (-0.5, categories.Count - 0.5), (yMin, top), categories);
+        var frame = new Frame(width, height, title, "", yLabel, (-0.5, categories.Count - 0.5), (yMin, top), series.Select(s => s.Name).ToList(), categories);
         var groupWidth = 0.8 / series.Count;
         for (var i = 0; i < series.Count; i++)
         {
@@ -104,7 +104,7 @@ public static class Charts
     public static Mat Scatter(string title, string xLabel, string yLabel, IReadOnlyList<Series> groups, (double Min, double Max) xRange, (double Min, double Max) yRange,
         bool yDown = false, Mat? background = null, int width = 820, int height = 720, bool markMeans = true)
     {
-        var frame = new Frame(width, height, title, xLabel, yLabel, xRange, yRange, yDown: yDown);
+        var frame = new Frame(width, height, title, xLabel, yLabel, xRange, yRange, groups.Select(g => g.Name).ToList(), yDown: yDown);
         if (background is not null) frame.Fill(background);
         for (var i = 0; i < groups.Count; i++)
         {
@@ -140,7 +140,7 @@ public static class Charts
         var rowLabelWidth = rows.Select(r => Cv2.GetTextSize(r, Font, 0.5, 1, out _).Width).DefaultIfEmpty(0).Max() + 40;
         int left = rowLabelWidth, topMargin = 110, w = left + columns.Count * cell + 20, h = topMargin + rows.Count * cell + 20;
         var image = new Mat(new Size(w, h), MatType.CV_8UC3, White);
-        Centered(image, title, w / 2, 28, 0.7, 2);
+        Title(image, title, w / 2, 28, w - 20, 0.7);
         Centered(image, columnAxis, left + columns.Count * cell / 2, 56, 0.55, 1);
         var max = maxValue ?? values.SelectMany(r => r).Where(double.IsFinite).DefaultIfEmpty(1).Max();
         if (!(max > 0)) max = 1;
@@ -174,8 +174,17 @@ public static class Charts
     /// <summary>Text centred on x with its baseline at y.</summary>
     internal static void Centered(Mat image, string text, int x, int y, double scale, int thickness, Scalar? colour = null)
     {
+        if (string.IsNullOrEmpty(text)) return; // OpenCvSharp rejects empty text
         var size = Cv2.GetTextSize(text, Font, scale, thickness, out _);
         Cv2.PutText(image, text, new Point(x - size.Width / 2, y), Font, scale, colour ?? Black, thickness, LineTypes.AntiAlias);
+    }
+
+    /// <summary>A title centred on x, shrunk until it fits in <paramref name="maxWidth"/> pixels.</summary>
+    internal static void Title(Mat image, string text, int x, int y, int maxWidth, double scale = 0.65)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        while (scale > 0.35 && Cv2.GetTextSize(text, Font, scale, 2, out _).Width > maxWidth) scale -= 0.05;
+        Centered(image, text, x, y, scale, scale >= 0.5 ? 2 : 1);
     }
 
     /// <summary>1, 2 or 5 × 10^k steps giving about <paramref name="target"/> ticks.</summary>
@@ -197,19 +206,22 @@ public static class Charts
     /// <summary>A white canvas with title, axes, ticks and axis labels, and a map from data to pixel coordinates.</summary>
     private sealed class Frame
     {
-        private const int Left = 84, Right = 190, Top = 56, Bottom = 70;
+        private const int Left = 84, Top = 56, Bottom = 70;
         private readonly double _x0, _x1, _y0, _y1;
         private readonly bool _yDown;
 
         public Frame(int width, int height, string title, string xLabel, string yLabel, (double Min, double Max) x, (double Min, double Max) y,
-            IReadOnlyList<string>? categories = null, bool yDown = false)
+            IReadOnlyList<string> legend, IReadOnlyList<string>? categories = null, bool yDown = false)
         {
+            // The legend sits right of the plot: as wide as its longest entry, the plot gets the rest.
+            var legendWidth = legend.Where(n => n.Length > 0).Select(n => Cv2.GetTextSize(n, Font, 0.48, 1, out _).Width).DefaultIfEmpty(0).Max();
+            var right = Math.Min(width / 2, legendWidth + 56);
             Image = new Mat(new Size(width, height), MatType.CV_8UC3, White);
             _yDown = yDown;
             (_x0, _x1) = x.Max > x.Min ? x : (x.Min - 0.5, x.Max + 0.5);
             (_y0, _y1) = y.Max > y.Min ? y : (y.Min - 0.5, y.Max + 0.5);
-            Plot = new Rect(Left, Top, width - Left - Right, height - Top - Bottom);
-            Centered(Image, title, width / 2, 32, 0.65, 2);
+            Plot = new Rect(Left, Top, width - Left - right, height - Top - Bottom);
+            Title(Image, title, width / 2, 32, width - 20);
             if (categories is null)
             {
                 var xt = Ticks(_x0, _x1);
@@ -274,7 +286,7 @@ public static class Charts
             {
                 var y = Plot.Top + 12 + i * 24;
                 Cv2.Rectangle(Image, new Rect(x, y - 10, 14, 14), Palette[i % Palette.Count], -1);
-                Cv2.PutText(Image, names[i], new Point(x + 20, y + 2), Font, 0.48, Black, 1, LineTypes.AntiAlias);
+                if (names[i].Length > 0) Cv2.PutText(Image, names[i], new Point(x + 20, y + 2), Font, 0.48, Black, 1, LineTypes.AntiAlias);
             }
         }
     }

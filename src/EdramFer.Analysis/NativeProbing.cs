@@ -13,10 +13,25 @@ public static class NativeProbing
 {
     private static int _registered;
 
-    /// <summary>Hooks <see cref="AssemblyLoadContext.ResolvingUnmanagedDll"/> of every load context once; idempotent.</summary>
+    /// <summary>
+    /// Installs a DLL-import resolver on OpenCvSharp and ONNX Runtime (per assembly, so it works whatever load context a
+    /// kernel put them in) and a fallback on the load contexts; idempotent. Call it before the first OpenCV or ONNX
+    /// Runtime call.
+    /// </summary>
     public static void Register()
     {
         if (Interlocked.Exchange(ref _registered, 1) == 1) return;
+        foreach (var assembly in new[] { typeof(OpenCvSharp.Cv2).Assembly, typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly })
+        {
+            try
+            {
+                NativeLibrary.SetDllImportResolver(assembly, (name, asm, _) => Resolve(asm, name));
+            }
+            catch (InvalidOperationException)
+            {
+                // The library installed its own resolver: it knows best.
+            }
+        }
         // A fallback only: it runs after the normal probing failed, so it never overrides a deps.json.
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += Resolve;
         var own = AssemblyLoadContext.GetLoadContext(typeof(NativeProbing).Assembly);

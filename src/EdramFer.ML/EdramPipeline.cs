@@ -25,8 +25,9 @@ public static class EdramPipeline
 
     /// <summary>
     /// Loads a saved pipeline after registering EdramFer.ML (see <see cref="RegisterTransforms"/>) and remembers the zip's
-    /// folder, against which each <c>ApplyEdram</c> resolves its model's relative path first (the zip and the model can
-    /// move together). A plain <c>mlContext.Model.Load</c> resolves it against the working directory instead.
+    /// folder, against which each <c>ApplyEdram</c> and <c>DetectAndCropFace</c> resolves its saved relative paths first
+    /// (model, detector files: the zip and its files can move together). A plain <c>mlContext.Model.Load</c> resolves them
+    /// against the working directory instead.
     /// </summary>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
@@ -34,9 +35,8 @@ public static class EdramPipeline
         var model = mlContext.Model.Load(path, out inputSchema);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
-        foreach (var (payload, kind) in Payloads(mlContext, model))
-            if (kind == ScoringKind)
-                PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
+        foreach (var (payload, _) in Payloads(mlContext, model))
+            PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
         return model;
     }
 
@@ -48,7 +48,7 @@ public static class EdramPipeline
         Payloads(mlContext, model).Where(p => p.Kind == ScoringKind)
             .Select(p => StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Payload.Span).State).ToList();
 
-    /// <summary>The folder of the zip a scoring payload was loaded from by <see cref="Load"/>; null otherwise.</summary>
+    /// <summary>The folder of the zip a transform's payload was loaded from by <see cref="Load"/>; null otherwise.</summary>
     internal static string? LoadedFrom(ReadOnlyMemory<char> payload) =>
         PipelineFolders.TryGetValue(StateChannel.Owner(payload), out var folder) ? folder : null;
 

@@ -31,7 +31,7 @@ public sealed record EdramScoringOptions
     /// Folder the fitted pipeline will be saved in (the zip's folder). The saved state then refers to the model by its
     /// path relative to this folder (<c>../onnx/x.onnx</c>), and <see cref="EdramPipeline.Load"/> resolves it against the
     /// folder of the zip it loads, so zip and model can move together. Null: relative to the working directory.
-    /// No absolute path is ever saved: a model that shares no folder with the base keeps only its file name.
+    /// A model that shares no folder below the file-system root with that base is saved with its absolute path.
     /// </summary>
     public string? PipelineFolder { get; init; }
 }
@@ -44,8 +44,8 @@ public sealed record EdramScoringState
 {
     /// <summary>
     /// The model's path relative to the pipeline's folder (<see cref="RelativeToPipeline"/>) or else to the working
-    /// directory at build time, with '/' separators; only the file name when the two share no folder below the
-    /// file-system root. Never absolute (see <see cref="EdramScoringOptions.PipelineFolder"/>).
+    /// directory at build time, with '/' separators; absolute only when the two share no folder below the file-system
+    /// root (see <see cref="EdramScoringOptions.PipelineFolder"/>).
     /// </summary>
     public string ModelPath { get; init; } = "";
     /// <summary>True when <see cref="ModelPath"/> is relative to the folder of the saved zip.</summary>
@@ -94,8 +94,8 @@ public sealed record EdramScoringState
 
     /// <summary>
     /// <paramref name="fullPath"/> relative to <paramref name="baseFolder"/> with '/' separators when the two share a
-    /// folder below the file-system root (<c>../onnx/x.onnx</c>), else only the file name: a saved pipeline must not
-    /// carry the layout of the machine it was built on.
+    /// folder below the file-system root (<c>../onnx/x.onnx</c>), so a saved pipeline does not carry the layout of the
+    /// machine it was built on; else the absolute path (nothing relative would survive a move anyway).
     /// </summary>
     internal static string Relative(string fullPath, string baseFolder)
     {
@@ -103,8 +103,8 @@ public sealed record EdramScoringState
         baseFolder = Path.GetFullPath(baseFolder);
         var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var relative = Path.GetRelativePath(baseFolder, fullPath);
-        if (Path.IsPathRooted(relative) || !string.Equals(FirstFolder(fullPath), FirstFolder(baseFolder), comparison) || FirstFolder(fullPath).Length == 0)
-            return Path.GetFileName(fullPath);
+        var first = FirstFolder(fullPath);
+        if (Path.IsPathRooted(relative) || first.Length == 0 || !string.Equals(first, FirstFolder(baseFolder), comparison)) return fullPath;
         return relative.Replace(Path.DirectorySeparatorChar, '/');
     }
 

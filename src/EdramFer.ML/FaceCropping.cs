@@ -17,6 +17,11 @@ public sealed record FaceCroppingOptions
     public PreprocessOptions Preprocess { get; init; } = new();
     /// <summary>Folder that relative paths of a path column resolve against; null = the current directory.</summary>
     public string? ImageFolder { get; init; }
+    /// <summary>
+    /// Folder the fitted pipeline will be saved in (the zip's folder): detector files and <see cref="ImageFolder"/> are
+    /// saved relative to it, like <see cref="EdramScoringOptions.PipelineFolder"/>. Null: relative to the working directory.
+    /// </summary>
+    public string? PipelineFolder { get; init; }
     /// <summary>Boolean column: true when a detector found the face (<see cref="PreprocessResult.FaceFound"/>).</summary>
     public string FaceFoundColumnName { get; init; } = "FaceFound";
     /// <summary>Text column: the <see cref="PreprocessStatus"/> name (Ok, NoFaceFallback, FileNotFound, Undecodable, ...).</summary>
@@ -61,7 +66,8 @@ public sealed class FaceCroppingEstimator : ChainEstimator
         if (!col.IsText) throw SchemaCheck.Mismatch(input, "String (image path)", col.ToString());
         var state = CropState.From(_options);
         var payload = StateChannel.Encode(state);
-        CropMapping.Cache.Seed(payload, CropMapping.Create(state)); // fails now on a missing detector file
+        // Fails now on a missing detector file; at build time the pipeline folder is the one the options name.
+        CropMapping.Cache.Seed(payload, CropMapping.Create(state, _options.PipelineFolder is { } f ? Path.GetFullPath(f) : null));
         var c = Catalog;
         return StateChannel.Estimator(Catalog, payload)
             .Append(c.CopyColumns(PathColumn, input))
@@ -74,7 +80,10 @@ public sealed class FaceCroppingEstimator : ChainEstimator
     }
 }
 
-/// <summary>The saved settings of a crop transform (detector paths kept so a reload on the same machine finds them).</summary>
+/// <summary>
+/// The saved settings of a crop transform. Files are kept relative to the pipeline's folder (or the working directory)
+/// as <see cref="EdramScoringState.Relative"/> does; the machine's default Haar cascade is not stored at all.
+/// </summary>
 internal sealed record CropState
 {
     public Dictionary<string, string> Preprocess { get; init; } = [];
@@ -83,43 +92,63 @@ internal sealed record CropState
     public string? YuNetModelPath { get; init; }
     public string? CascadePath { get; init; }
     public string? ImageFolder { get; init; }
+    /// <summary>True when the paths above are relative to the saved zip's folder.</summary>
+    public bool RelativeToPipeline { get; init; }
 
-    public static CropState From(FaceCroppingOptions o) => new()
+    public static CropState From(FaceCroppingOptions o)
     {
-        Preprocess = new Dictionary<string, string>(o.Preprocess.ToMetadata()),
-        SsdModelPath = Full(o.Preprocess.SsdModelPath),
-        SsdConfigPath = Full(o.Preprocess.SsdConfigPath),
-        YuNetModelPath = Full(o.Preprocess.YuNetModelPath),
-        CascadePath = Full(o.Preprocess.CascadePath),
-        ImageFolder = Full(o.ImageFolder),
-    };
+        var baseFolder = o.PipelineFolder ?? Environment.CurrentDirectory;
+        string? Stored(string? p) => string.IsNullOrWhiteSpace(p) ? null : EdramScoringState.Relative(p, baseFolder);
+        var cascade = o.Preprocess.CascadePath;
+        var defaultCascade = PreprocessOptions.DefaultCascadePath();
+        return new CropState
+        {
+            Preprocess = new Dictionary<string, string>(o.Preprocess.ToMetadata()),
+            SsdModelPath = Stored(o.Preprocess.SsdModelPath),
+            SsdConfigPath = Stored(o.Preprocess.SsdConfigPath),
+            YuNetModelPath = Stored(o.Preprocess.YuNetModelPath),
+            CascadePath = cascade is not null && defaultCascade is not null && Path.GetFullPath(cascade) == Path.GetFullPath(defaultCascade) ? null : Stored(cascade),
+            ImageFolder = string.IsNullOrWhiteSpace(o.ImageFolder) ? null : EdramScoringState.Relative(o.ImageFolder, baseFolder),
+            RelativeToPipeline = o.PipelineFolder is not null,
+        };
+    }
 
     /// <summary>
-    /// The options back. A stored detector file that is gone (the zip moved to another machine) falls back to this
-    /// machine's default: EDRAM_SSD_MODEL / EDRAM_SSD_CONFIG / EDRAM_YUNET_MODEL, or the system Haar cascade.
+    /// The options back, paths resolved against <paramref name="pipelineFolder"/> (the loaded zip's folder) first, then the
+    /// working directory. A detector file found in neither place falls back to this machine's default:
+    /// EDRAM_SSD_MODEL / EDRAM_SSD_CONFIG / EDRAM_YUNET_MODEL, or the system Haar cascade.
     /// </summary>
-    public PreprocessOptions ToOptions() => PreprocessOptions.FromMetadata(Preprocess) with
+    public PreprocessOptions ToOptions(string? pipelineFolder = null) => PreprocessOptions.FromMetadata(Preprocess) with
     {
-        SsdModelPath = Existing(SsdModelPath) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? SsdModelPath,
-        SsdConfigPath = Existing(SsdConfigPath) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? SsdConfigPath,
-        YuNetModelPath = Existing(YuNetModelPath) ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? YuNetModelPath,
-        CascadePath = Existing(CascadePath) ?? PreprocessOptions.DefaultCascadePath() ?? CascadePath,
+        SsdModelPath = Existing(SsdModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? SsdModelPath,
+        SsdConfigPath = Existing(SsdConfigPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? SsdConfigPath,
+        YuNetModelPath = Existing(YuNetModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? YuNetModelPath,
+        CascadePath = Existing(CascadePath, pipelineFolder) ?? PreprocessOptions.DefaultCascadePath() ?? CascadePath,
         // Only the crop: CLAHE is its own transform (FacePreprocessor remarks: identical bytes when split this way).
         ClaheClipLimit = 0,
     };
 
-    private static string? Full(string? p) => string.IsNullOrWhiteSpace(p) ? null : Path.GetFullPath(p);
-    private static string? Existing(string? p) => p is not null && File.Exists(p) ? p : null;
+    /// <summary>The image folder, against the zip's folder when it was saved relative to it.</summary>
+    public string? ResolveImageFolder(string? pipelineFolder) =>
+        ImageFolder is null ? null : Path.GetFullPath(Path.Combine(RelativeToPipeline && pipelineFolder is not null ? pipelineFolder : Environment.CurrentDirectory, ImageFolder));
+
+    private string? Existing(string? stored, string? pipelineFolder)
+    {
+        if (stored is null) return null;
+        if (RelativeToPipeline && pipelineFolder is not null && Path.Combine(pipelineFolder, stored) is var p && File.Exists(p)) return Path.GetFullPath(p);
+        return File.Exists(stored) ? Path.GetFullPath(stored) : null;
+    }
 }
 
 /// <summary>Decoded crop state: the preprocessor (detector pools) and the folder for relative paths.</summary>
 internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFolder)
 {
-    public static readonly SeededStateCache<CropMapping> Cache = new(p => Create(StateChannel.DecodeHeader<CropState>(p.Span)));
+    public static readonly SeededStateCache<CropMapping> Cache = new(p => Create(StateChannel.DecodeHeader<CropState>(p.Span), EdramPipeline.LoadedFrom(p)));
 
     public FacePreprocessor Preprocessor { get; } = preprocessor;
 
-    public static CropMapping Create(CropState state) => new(new FacePreprocessor(state.ToOptions()), state.ImageFolder);
+    public static CropMapping Create(CropState state, string? pipelineFolder = null) =>
+        new(new FacePreprocessor(state.ToOptions(pipelineFolder)), state.ResolveImageFolder(pipelineFolder));
 
     public PreprocessResult Process(string? path)
     {

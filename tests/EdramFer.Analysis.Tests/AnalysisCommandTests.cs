@@ -134,17 +134,18 @@ public class AnalysisCommandTests
         Assert.Contains("'contempt'", output);
     }
 
-    [SharedDataFact("fer2013/test")]
-    public void Heatmap_Fer2013Images_OneFirstGlimpsePerImage()
+    [SharedDataFact("fer2013/labels.csv", "fer2013/test")]
+    public void Heatmap_Fer2013LabelsCsvTestSplit_PerClassLimitAndFilter()
     {
+        // The dataset's own labels.csv (paths relative to it), filtered to the test split, 2 images per class.
         var dir = TestModels.TempFolder("heatmap-fer");
-        var rows = TestModels.FerTest(3);
-        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path,label", .. rows.Select(r => $"{r.Path},{r.Label}")]);
-        var (code, output) = Edram(dir, "heatmap", "--model", TestModels.Small, "--input", "in.csv", "--output", "out", "--detector", "none", "--per-class", "2");
+        var (code, output) = Edram(dir, "heatmap", "--model", TestModels.Small, "--input", SharedData.Path("fer2013", "labels.csv"),
+            "--where", "split=test", "--per-class", "2", "--output", "out", "--detector", "none");
         Assert.True(code == 0, output);
         var first = ReadCsv(Path.Combine(dir, "out", "first_glimpse.csv"), "path");
         Assert.Equal(2 * TestModels.Labels.Length, first.Count);
         Assert.All(TestModels.Labels, l => Assert.Equal(2, first.Count(f => f["label"] == l)));
+        Assert.All(first, f => Assert.Contains("PublicTest_", f["path"]));
     }
 
     [Fact]

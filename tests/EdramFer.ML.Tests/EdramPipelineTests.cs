@@ -20,21 +20,24 @@ public class EdramPipelineTests
         public float[] Score { get; set; } = [];
     }
 
-    [SharedDataFact("fer2013/test")]
+    [SharedDataFact("fer2013/test", "face_detectors/face_detection_yunet_2023mar.onnx")]
     public void Load_ZipAndModelMovedTogether_ResolvesRelativePathAndSamePredictions()
     {
         var root = TestModels.TempFolder("relocate");
         var before = Path.Combine(root, "before");
         var model = Path.Combine(before, "onnx", "x.onnx");
+        var detector = Path.Combine(before, "detectors", "yunet.onnx");
         var zip = Path.Combine(before, "pipelines", "x.zip");
-        Directory.CreateDirectory(Path.GetDirectoryName(model)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(zip)!);
+        foreach (var d in new[] { model, detector, zip }) Directory.CreateDirectory(Path.GetDirectoryName(d)!);
         File.Copy(TestModels.Small, model);
+        File.Copy(SharedData.Path("face_detectors", "face_detection_yunet_2023mar.onnx"), detector);
 
         var ml = new MLContext(seed: 0);
         var data = ml.Data.LoadFromEnumerable(TestModels.FerTest(2).Select(r => new PathRow { Path = r.Path }).ToList());
-        var fitted = ml.Transforms.PreprocessFace("Face", "Path", new PreprocessOptions { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage })
-            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = model, PipelineFolder = Path.GetDirectoryName(zip) }))
+        var folder = Path.GetDirectoryName(zip);
+        var preprocess = new PreprocessOptions { Detectors = [DetectorKind.YuNet], YuNetModelPath = detector, NoFacePolicy = NoFacePolicy.WholeImage };
+        var fitted = ml.Transforms.PreprocessFace(new FaceCroppingOptions { OutputColumnName = "Face", InputColumnName = "Path", Preprocess = preprocess, PipelineFolder = folder })
+            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = model, PipelineFolder = folder }))
             .Fit(data);
         ml.Model.Save(fitted, data.Schema, zip);
         var expected = ml.Data.CreateEnumerable<Scored>(fitted.Transform(data), false).ToList();
@@ -43,8 +46,9 @@ public class EdramPipelineTests
         Assert.Equal("../onnx/x.onnx", state.ModelPath);
         Assert.True(state.RelativeToPipeline);
         var text = ZipText(zip);
-        Assert.Contains("../onnx/x.onnx", text); // the scan sees the stored strings...
-        Assert.DoesNotContain(root, text);       // ...and no absolute path of this machine among them
+        Assert.Contains("../onnx/x.onnx", text);         // the scan sees the stored strings...
+        Assert.Contains("../detectors/yunet.onnx", text);
+        Assert.DoesNotContain(root, text);               // ...and no absolute path of this machine among them
         Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), text);
 
         var after = Path.Combine(root, "elsewhere", "after");

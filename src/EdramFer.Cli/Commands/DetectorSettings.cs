@@ -34,22 +34,8 @@ public class DetectorSettings : CommandSettings
     public PreprocessOptions ToPreprocessOptions(PreprocessOptions? defaults = null)
     {
         var o = defaults ?? new PreprocessOptions();
-        var detectors = Detector is null ? o.Detectors.Where(k => k != DetectorKind.None).ToArray() : Detector.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => d.ToLowerInvariant() switch
-            {
-                "ssd" => DetectorKind.Ssd,
-                "yunet" => DetectorKind.YuNet,
-                "haar" => DetectorKind.Haar,
-                "none" => DetectorKind.None,
-                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected ssd, yunet, haar or none."),
-            }).Where(k => k != DetectorKind.None).ToArray();
-        var policy = NoFace is null ? o.NoFacePolicy : NoFace.ToLowerInvariant() switch
-        {
-            "centre" or "center" => NoFacePolicy.CentreCrop,
-            "whole" => NoFacePolicy.WholeImage,
-            "reject" => NoFacePolicy.Reject,
-            _ => throw new ArgumentException($"Unknown --no-face policy '{NoFace}': expected centre, whole or reject."),
-        };
+        var detectors = Detector is null ? o.Detectors.Where(k => k != DetectorKind.None).ToArray() : ParseChain(Detector);
+        var policy = NoFace is null ? o.NoFacePolicy : ParsePolicy(NoFace);
         return o with
         {
             Detectors = detectors,
@@ -61,4 +47,25 @@ public class DetectorSettings : CommandSettings
             CascadePath = Cascade ?? o.CascadePath,
         };
     }
+
+    /// <summary>Parses a detector chain such as "yunet,haar"; "none" entries drop out (no detection).</summary>
+    public static DetectorKind[] ParseChain(string chain) =>
+        chain.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => d.ToLowerInvariant() switch
+            {
+                "ssd" => DetectorKind.Ssd,
+                "yunet" => DetectorKind.YuNet,
+                "haar" => DetectorKind.Haar,
+                "none" => DetectorKind.None,
+                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected ssd, yunet, haar or none."),
+            }).Where(k => k != DetectorKind.None).ToArray();
+
+    /// <summary>Parses a no-face policy: centre, whole or reject.</summary>
+    public static NoFacePolicy ParsePolicy(string policy) => policy.ToLowerInvariant() switch
+    {
+        "centre" or "center" => NoFacePolicy.CentreCrop,
+        "whole" => NoFacePolicy.WholeImage,
+        "reject" => NoFacePolicy.Reject,
+        _ => throw new ArgumentException($"Unknown --no-face policy '{policy}': expected centre, whole or reject."),
+    };
 }

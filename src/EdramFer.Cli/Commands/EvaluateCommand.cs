@@ -69,6 +69,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         using var scorer = s.OpenScorer();
         var labels = scorer.Labels;
         var ml = new MLContext(seed: 0);
+        // Redirected output (logs, CI) gets Spectre's 80 columns, which wraps the confusion matrix: widen it to fit.
+        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
 
         // Pass 1 (cheap): the truth of every row, so a wrong label fails before any image is scored.
         var truth = new List<(string Label, float? Valence, float? Arousal)>();

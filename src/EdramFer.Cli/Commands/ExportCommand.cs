@@ -2,6 +2,7 @@ using System.ComponentModel;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
 using EdramFer.Training.Train;
+using EdramFer.Vision;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -32,6 +33,10 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         public string Labels { get; init; } = "angry,disgust,fear,happy,neutral,sad,surprise";
         [CommandOption("--seed <N>"), DefaultValue(1), Description("Seed for --random")]
         public int Seed { get; init; } = 1;
+        [CommandOption("--inference-detector <CHAIN>"),
+         Description("Detector chain recorded in the model for scoring raw photos (ssd, yunet, haar, none). Default: the training run's. " +
+                     "A model trained on face crops (--detector none) needs one to score uncropped photos.")]
+        public string? InferenceDetector { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -40,6 +45,8 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
                 return ValidationResult.Error("Give exactly one of --checkpoint <file or run folder> and --random <paper|cpu>");
             if (Opset is < 16 or > 21) return ValidationResult.Error($"--opset must be 16 to 21, got {Opset}");
             if (WeightsOnly != null && Checkpoint == null) return ValidationResult.Error("--weights-only needs --checkpoint");
+            try { if (InferenceDetector != null) DetectorSettings.ParseChain(InferenceDetector); }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
     }
@@ -62,6 +69,10 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
                 var path = Training.Train.Checkpoint.Resolve(s.Checkpoint!);
                 AnsiConsole.MarkupLine($"Checkpoint [blue]{path.EscapeMarkup()}[/]");
                 var (state, model) = Training.Train.Checkpoint.LoadModel(path);
+                if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
+                else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
+                    AnsiConsole.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
+                                           "unless you pass --detector, or export with --inference-detector haar.[/]");
                 using (model)
                 {
                     report = EdramOnnxExporter.Export(model, state, s.Output, options);
@@ -85,5 +96,16 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         AnsiConsole.MarkupLine($"Wrote [green]{report.Path.EscapeMarkup()}[/]: {report.Bytes / 1e6:F1} MB, opset {report.Opset}, {report.Nodes} nodes, " +
                                $"{report.InitializerElements / 1e6:F1} M stored values; parity on {report.Parity.Images} images within 1e-4.");
         return 0;
+    }
+
+    /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (crop policy: centre when a chain is set).</summary>
+    static TrainState WithInferenceDetector(TrainState state, DetectorKind[] chain)
+    {
+        var pre = PreprocessOptions.FromMetadata(state.Options.Preprocess) with
+        {
+            Detectors = chain,
+            NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.CentreCrop,
+        };
+        return state with { Options = state.Options with { Preprocess = new Dictionary<string, string>(pre.ToMetadata()) } };
     }
 }

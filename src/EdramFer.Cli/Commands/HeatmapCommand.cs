@@ -22,11 +22,20 @@ public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
         public string LabelColumn { get; init; } = "label";
         [CommandOption("--per-class <N>"), DefaultValue(0), Description("Use at most N images of each class, in CSV order (0 = all)")]
         public int PerClass { get; init; }
+        [CommandOption("--where <COLUMN=VALUE>"), Description("Only rows whose column equals the value, e.g. split=test for FER2013's labels.csv")]
+        public string? Where { get; init; }
+
+        /// <summary>(column, value) of --where, or null.</summary>
+        public (string Column, string Value)? Filter => Where is null ? null
+            : Where.IndexOf('=') is var i and > 0 ? (Where[..i].Trim(), Where[(i + 1)..].Trim())
+            : throw new ArgumentException($"--where must look like COLUMN=VALUE, got '{Where}'");
 
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (a folder)");
             if (PerClass < 0) return ValidationResult.Error($"--per-class must be >= 0, got {PerClass}");
+            try { _ = Filter; }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             if (IsPipeline) return ValidationResult.Error("--model must be an .onnx model: heat maps need its glimpses output, which a pipeline .zip does not expose");
             return base.Validate();
         }
@@ -78,11 +87,15 @@ public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
         using var reader = new CsvInput(s.Input, s.ImageColumn);
         if (!reader.Header.Contains(s.LabelColumn))
             throw new InvalidDataException($"'{s.Input}' has no column '{s.LabelColumn}' (columns: {string.Join(", ", reader.Header)}); use --label-column");
+        var filter = s.Filter;
+        if (filter is { } f && !reader.Header.Contains(f.Column))
+            throw new InvalidDataException($"'{s.Input}' has no column '{f.Column}' (columns: {string.Join(", ", reader.Header)}) for --where");
         var images = new List<LabeledImage>();
         var perClass = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var bad = 0;
         while (reader.Next() is { } row)
         {
+            if (filter is { } w && row.Fields[w.Column] != w.Value) continue;
             var label = row.Fields[s.LabelColumn].Trim();
             if (row.PathError is not null || label.Length == 0)
             {
@@ -94,7 +107,7 @@ public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
             perClass[label] = n + 1;
             images.Add(new LabeledImage(row.ResolvedPath, label));
         }
-        if (images.Count == 0) throw new InvalidDataException($"'{s.Input}' has no rows with an image path and a label");
+        if (images.Count == 0) throw new InvalidDataException($"'{s.Input}' has no rows with an image path and a label{(filter is { } g ? $" where {g.Column} = '{g.Value}'" : "")}");
         return images;
     }
 

@@ -43,7 +43,10 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
                 PipelineFolder = Path.GetDirectoryName(output), // the zip refers to the model relative to itself
             });
             var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);
-            var pipeline = ml.Transforms.PreprocessFace("Face", "path", preprocess).Append(scoring);
+            var pipeline = ml.Transforms.PreprocessFace(new FaceCroppingOptions
+            {
+                OutputColumnName = "Face", InputColumnName = "path", Preprocess = preprocess, PipelineFolder = Path.GetDirectoryName(output),
+            }).Append(scoring);
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<PathRow>());
             var model = pipeline.Fit(empty);
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
@@ -51,10 +54,11 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
             ml.Model.Save(model, empty.Schema, temp);
             File.Move(temp, output, overwrite: true);
             var reference = EdramPipeline.FindScoring(ml, model).Single().ModelPath;
-            var resolves = File.Exists(Path.Combine(Path.GetDirectoryName(output)!, reference)); // false: only the file name was kept
             AnsiConsole.MarkupLine($"Saved {output.EscapeMarkup()}: PreprocessFace (detectors {string.Join(",", preprocess.Detectors).EscapeMarkup()}) + ApplyEdram " +
                                    $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}). The zip refers to the model as '{reference.EscapeMarkup()}' " +
-                                   (resolves ? "relative to itself: move the two together" : $"(it shares no folder with the zip): put it next to the zip or set {EdramPipeline.ModelFolderVariable}") +
+                                   (Path.IsPathRooted(reference)
+                                       ? $"by absolute path, as it shares no folder with the zip; elsewhere, put it next to the zip or set {EdramPipeline.ModelFolderVariable}"
+                                       : "relative to itself: move the two together") +
                                    "; its SHA-256 is checked on load.");
             return 0;
         }
