@@ -61,22 +61,9 @@ public sealed class GlimpseScorer : IDisposable
     /// <summary>Opens and checks <paramref name="modelPath"/>; throws naming the file when it lacks <c>step_probabilities</c> [N,T,C].</summary>
     public static GlimpseScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        var full = Path.GetFullPath(modelPath);
-        if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
-        InferenceSession session;
-        SessionDevice device;
+        var (session, info, device) = EdramScorer.OpenSession(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads);
         try
         {
-            (session, device) = OrtSessions.Create(full, gpuDeviceId, fallbackToCpu, intraOpThreads);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new InvalidDataException($"'{modelPath}' is not a loadable ONNX model: {e.Message.Trim()}", e);
-        }
-        try
-        {
-            var info = EdramModelInfo.Read(session, full, EdramModelInfo.Hash(full));
             if (!session.OutputMetadata.TryGetValue(EdramModelInfo.StepProbabilitiesName, out var steps))
                 throw new InvalidDataException($"'{modelPath}' has no output '{EdramModelInfo.StepProbabilitiesName}' [N,T,C]: re-export it with the current EdramOnnxExporter");
             var dims = steps.Dimensions;

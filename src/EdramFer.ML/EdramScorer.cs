@@ -40,6 +40,17 @@ public sealed class EdramScorer : IDisposable
     /// </summary>
     public static EdramScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0, string? expectedSha256 = null)
     {
+        var (session, info, device) = OpenSession(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads, expectedSha256);
+        return new EdramScorer(session, info, device);
+    }
+
+    /// <summary>
+    /// Opens an ONNX Runtime session on an EDRAM export and checks it (metadata, input and output shapes); the
+    /// caller owns the session. Shared by every scorer, so model checks and device choice live in one place.
+    /// </summary>
+    public static (InferenceSession Session, EdramModelInfo Info, SessionDevice Device) OpenSession(string modelPath, int? gpuDeviceId = null,
+        bool fallbackToCpu = true, int intraOpThreads = 0, string? expectedSha256 = null)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var full = Path.GetFullPath(modelPath);
         if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
@@ -58,7 +69,7 @@ public sealed class EdramScorer : IDisposable
         }
         try
         {
-            return new EdramScorer(session, EdramModelInfo.Read(session, full, sha), device);
+            return (session, EdramModelInfo.Read(session, full, sha), device);
         }
         catch
         {

@@ -13,18 +13,7 @@ public class AnalysisCommandTests
 {
     private const int Steps = 2; // TestModels.Small
 
-    private static (int Code, string Output) Edram(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(180_000), "edram timed out");
-        return (p.ExitCode, stdout + stderr.Result);
-    }
+    private static (int Code, string Output) Edram(string workingDirectory, params string[] args) => EdramCli.Run(workingDirectory, args);
 
     /// <summary>A face-like synthetic image: a bright ellipse, two dark eyes and a mouth whose shape depends on <paramref name="seed"/>.</summary>
     internal static string SyntheticFace(string dir, string name, int seed)

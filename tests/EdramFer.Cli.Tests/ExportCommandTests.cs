@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdramFer.ML.Tests;
+using EdramFer.Tests.Shared;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdramFer.Cli.Tests;
@@ -7,18 +8,7 @@ namespace EdramFer.Cli.Tests;
 /// <summary><c>edram export</c> run as a process, like a user would.</summary>
 public class ExportCommandTests
 {
-    private static (int Code, string Output) Edram(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(180_000), "edram timed out");
-        return (p.ExitCode, stdout + stderr.Result);
-    }
+    private static (int Code, string Output) Edram(params string[] args) => EdramCli.Run(null, args);
 
     [Fact]
     public void Export_RandomCpuPreset_WritesCheckedModelAndPrintsParity()

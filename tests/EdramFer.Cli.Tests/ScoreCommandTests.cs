@@ -8,18 +8,7 @@ namespace EdramFer.Cli.Tests;
 /// <summary>Runs the built <c>edram</c> (edram.dll next to the tests) as a process, like a user would.</summary>
 public class ScoreCommandTests
 {
-    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(180_000), "edram timed out");
-        return (p.ExitCode, stdout + stderr.Result);
-    }
+    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args) => EdramCli.Run(workingDirectory, args);
 
     /// <summary>A CSV mixing good muxspace photos (relative paths), a corrupt file, a missing file, a face-less image and an empty path.</summary>
     private static string MixedCsv(string dir, int good)

@@ -37,15 +37,8 @@ public sealed class NotebookFixture : IDisposable
 
     private static void Edram(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Cli);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(180_000)) throw new TimeoutException($"edram {string.Join(' ', args)} timed out");
-        if (p.ExitCode != 0) throw new InvalidOperationException($"edram {string.Join(' ', args)} exited {p.ExitCode}:\n{stdout}{stderr.Result}");
+        var (code, output) = EdramCli.RunDll(Cli, null, args);
+        if (code != 0) throw new InvalidOperationException($"edram {string.Join(' ', args)} exited {code}:\n{output}");
     }
 
     /// <summary>A 48x48 grey gradient image (24-bit BMP) whose brightness depends on <paramref name="shade"/>.</summary>

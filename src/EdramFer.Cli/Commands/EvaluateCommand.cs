@@ -42,26 +42,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     /// <summary>A row that was scored: true class index and the model's outputs.</summary>
     private sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
 
-    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
-    {
-        var console = AnsiConsole.Console;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return Run(s, console, cts.Token);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            console.MarkupLine($"[red]evaluate failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CancellableRun.Execute("evaluate", cancellation, (console, token) => Run(s, console, token));
 
     private static int Run(Settings s, IAnsiConsole console, CancellationToken cancel)
     {

@@ -37,26 +37,8 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
     /// <summary>Rows already in the partial file and its length then; written after every flushed chunk.</summary>
     private sealed record Progress(string Input, long InputLength, long InputTicks, string Model, string Options, long Rows, long Bytes);
 
-    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
-    {
-        var console = AnsiConsole.Console;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return Run(s, console, cts.Token);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            console.MarkupLine($"[red]score failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CancellableRun.Execute("score", cancellation, (console, token) => Run(s, console, token));
 
     private static int Run(Settings s, IAnsiConsole console, CancellationToken cancel)
     {
