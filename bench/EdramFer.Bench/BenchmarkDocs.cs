@@ -35,4 +35,8 @@ internal static class BenchmarkDocs
         File.WriteAllText(path, string.Join("\n", lines).TrimEnd() + "\n");
         return path;
     }
+
+    /// <summary>The 1-minute load average (Linux), so a report says whether other work shared the machine.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

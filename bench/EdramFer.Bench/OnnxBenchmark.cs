@@ -117,8 +117,8 @@ internal static class OnnxBenchmark
         body.AppendLine("ratio is taken against its better (usually one-thread) column; against TorchSharp's default thread count it is far larger.");
         body.AppendLine();
         body.AppendLine($"Machine: {cores} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, " +
-                        "TorchSharp 0.107 (libtorch CPU), ONNX Runtime 1.31 (CPU). Shared machine: a training run and other builds ran alongside " +
-                        "(load average well above the core count), so absolute numbers are low and noisy; compare within a row.");
+                        "TorchSharp 0.107 (libtorch CPU), ONNX Runtime 1.31 (CPU). " +
+                        $"Load average (1 min) at the end: {BenchmarkDocs.LoadAverage()}; above the core count means other work shared the machine.");
         body.AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. Command: `dotnet run --project bench/EdramFer.Bench -c Release -- onnx` " +
                         "(options `--presets cpu,paper`, `--seconds 3`, `--rounds 3`, `--no-write`).");
         Console.WriteLine(body);

@@ -38,7 +38,7 @@ internal static class PreprocessBenchmark
             ("none", []),
         };
         var cores = Environment.ProcessorCount;
-        var loadBefore = LoadAverage();
+        var loadBefore = BenchmarkDocs.LoadAverage();
         var table = new StringBuilder();
         table.AppendLine($"| chain | faces found | 1 thread (images/s) | {cores} threads (images/s) |");
         table.AppendLine("|---|---|---|---|");
@@ -70,16 +70,15 @@ internal static class PreprocessBenchmark
         body.AppendLine();
         body.Append(table);
         body.AppendLine();
-        body.AppendLine($"Load average (1 min) before / after: {loadBefore} / {LoadAverage()}: on a shared machine, compare rows only within one run.");
-        body.AppendLine($"Machine: {cores} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, OpenCV {OpenCvSharp.Cv2.GetVersionString()} (OpenCvSharp4). Shared machine: other builds ran alongside, so numbers are conservative.");
+        body.AppendLine($"Load average (1 min) before / after: {loadBefore} / {BenchmarkDocs.LoadAverage()}: on a shared machine, compare rows only within one run.");
+        body.AppendLine($"Machine: {cores} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, OpenCV {OpenCvSharp.Cv2.GetVersionString()} (OpenCvSharp4).");
+        body.AppendLine("1 thread: one worker, OpenCV free to use its own threads; N threads: one worker per core with OpenCV single-threaded (as the CLI runs it).");
         body.AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. Command: `{Command}` (add `--data DIR` for another data folder).");
         if (write) Console.WriteLine($"wrote {BenchmarkDocs.ReplaceSection("## Preprocessing", body.ToString())}");
         return 0;
     }
 
     /// <summary>1-minute load average from /proc/loadavg ("n/a" elsewhere): tells whether other work competed for the cores.</summary>
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     private static (double ImagesPerSecond, int Found) Measure(FacePreprocessor pre, IReadOnlyList<string> files, int threads)
     {

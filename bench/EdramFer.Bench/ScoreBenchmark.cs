@@ -320,24 +320,12 @@ internal static class ScoreBenchmark
             : $"Capped at {memorySeconds:F0} s: {memory.Rows:N0} of {rows:N0} rows scored ({memory.SteadyRate:F1} images/s).");
         b.AppendLine();
         b.AppendLine($"Machine: {Environment.ProcessorCount} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, " +
-                     "ONNX Runtime 1.31 (CPU), ML.NET 5.0.1. **Loaded machine**: a training run held one core at real-time priority and other builds and tests ran " +
-                     $"alongside (load average {LoadAverage()} at the end; the benchmark ran under `nice -n 10`), so absolute numbers are low; rerun on an idle machine.");
+                     $"ONNX Runtime 1.31 (CPU), ML.NET 5.0.1. Load average (1 min) at the end: {BenchmarkDocs.LoadAverage()}; above the core count means other work shared the machine.");
         b.AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. Command: `dotnet run --project bench/EdramFer.Bench -c Release -- score` " +
                      "(options `--model PATH`, `--seconds 90`, `--memory-seconds 120`, `--rows 100000`, `--batch-size 32`, `--no-write`).");
         return b.ToString();
     }
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
 
     private sealed class FaceRow
     {

@@ -55,7 +55,7 @@ internal static class TrainingBenchmark
             .AppendLine()
             .Append(table)
             .AppendLine()
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {cores} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, TorchSharp CPU backend (libtorch 2.10). Load average at the end: {LoadAverage()}."))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {cores} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}, TorchSharp CPU backend (libtorch 2.10). Load average at the end: {BenchmarkDocs.LoadAverage()}."))
             .AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. Command: `dotnet run --project bench/EdramFer.Bench -c Release -- train`.");
         if (write) Console.WriteLine($"wrote {BenchmarkDocs.ReplaceSection(Heading, body.ToString())}");
         else Console.WriteLine(body);
@@ -105,6 +105,4 @@ internal static class TrainingBenchmark
         return (train, eval64, eval1);
     }
 
-    static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }
