@@ -64,7 +64,7 @@ public sealed record InputColumn(string Name, DataViewType ItemType, SchemaShape
     /// <summary>The type as ML.NET prints it.</summary>
     public override string ToString() => Kind switch
     {
-        SchemaShape.Column.VectorKind.Scalar => ItemType.ToString(),
+        SchemaShape.Column.VectorKind.Scalar => ItemType.ToString() ?? "",
         SchemaShape.Column.VectorKind.Vector => $"Vector<{ItemType}, known size>",
         _ => $"Vector<{ItemType}>",
     };

@@ -34,7 +34,7 @@ public sealed class LabelMappingEstimator : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var col = input.Schema.GetColumnOrNull(_input) ?? throw SchemaCheck.Missing(_input);
-        if (col.Type is not TextDataViewType) throw SchemaCheck.Mismatch(_input, "String", col.Type.ToString());
+        if (col.Type is not TextDataViewType) throw SchemaCheck.Mismatch(_input, "String", col.Type.ToString() ?? "");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using (var cursor = input.GetRowCursor([col]))
         {

@@ -99,7 +99,7 @@ public class NotebookTests(NotebookFixture fixture) : IClassFixture<NotebookFixt
     public void Notebooks_AllFourPresent()
     {
         Assert.Equal(["01-training.ipynb", "02-attention.ipynb", "03-zoom-experiment.ipynb", "04-valence-arousal.ipynb"],
-            Directory.GetFiles(NotebookFolder, "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+            Directory.GetFiles(NotebookFolder, "*.ipynb").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray());
     }
 
     [Theory]
