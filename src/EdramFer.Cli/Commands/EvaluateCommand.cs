@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using EdramFer.Cli.Scoring;
 using EdramFer.ML;
+using EdramFer.Training.Train;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Spectre.Console;
@@ -209,32 +210,11 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         return report;
     }
 
-    /// <summary>
-    /// RMSE and Lin's concordance correlation 2·cov(x,y) / (var x + var y + (mean x − mean y)²), population moments,
-    /// over the rows with a true value; null when there is none.
-    /// </summary>
+    /// <summary>RMSE and Lin's concordance (the trainer's definitions) over the rows with a true value; null when there is none.</summary>
     private static (double Rmse, double Ccc)? Agreement(IEnumerable<(float Predicted, float? Truth)> pairs)
     {
-        var xs = new List<double>();
-        var ys = new List<double>();
-        foreach (var (p, t) in pairs)
-        {
-            if (t is not { } truth || float.IsNaN(p)) continue;
-            xs.Add(p);
-            ys.Add(truth);
-        }
-        if (xs.Count == 0) return null;
-        double n = xs.Count, mx = xs.Average(), my = ys.Average();
-        double vx = 0, vy = 0, cov = 0, se = 0;
-        for (var i = 0; i < xs.Count; i++)
-        {
-            vx += (xs[i] - mx) * (xs[i] - mx);
-            vy += (ys[i] - my) * (ys[i] - my);
-            cov += (xs[i] - mx) * (ys[i] - my);
-            se += (xs[i] - ys[i]) * (xs[i] - ys[i]);
-        }
-        var denominator = vx / n + vy / n + (mx - my) * (mx - my);
-        return (Math.Sqrt(se / n), denominator > 0 ? 2 * cov / n / denominator : double.NaN);
+        var xs = pairs.Where(p => p.Truth.HasValue && !float.IsNaN(p.Predicted)).Select(p => ((double)p.Truth!.Value, (double)p.Predicted)).ToArray();
+        return xs.Length == 0 ? null : (ClassificationMetrics.Rmse(xs), ClassificationMetrics.Ccc(xs));
     }
 
     private static void Print(IAnsiConsole console, IReadOnlyList<string> labels, MulticlassClassificationMetrics m, Dictionary<string, object?> report,

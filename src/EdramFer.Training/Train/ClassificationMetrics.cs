@@ -49,20 +49,26 @@ public sealed record ClassificationMetrics
         {
             var v = va.Select(x => ((double)x.Valence, (double)x.PredValence)).ToArray();
             var a = va.Select(x => ((double)x.Arousal, (double)x.PredArousal)).ToArray();
-            m = m with { ValenceRmse = Rmse(v), ArousalRmse = Rmse(a), ValenceCcc = Ccc(v), ArousalCcc = Ccc(a) };
+            m = m with { ValenceRmse = Rmse(v), ArousalRmse = Rmse(a), ValenceCcc = Finite(Ccc(v)), ArousalCcc = Finite(Ccc(a)) };
         }
         return m;
     }
 
-    static double Rmse((double T, double P)[] xs) => Math.Sqrt(xs.Average(x => (x.T - x.P) * (x.T - x.P)));
+    static double? Finite(double x) => double.IsFinite(x) ? x : null; // JSON has no NaN
 
-    /// <summary>Lin's concordance correlation coefficient.</summary>
+    /// <summary>Root mean squared error of (truth, prediction) pairs.</summary>
+    public static double Rmse((double T, double P)[] xs) => Math.Sqrt(xs.Average(x => (x.T - x.P) * (x.T - x.P)));
+
+    /// <summary>
+    /// Lin's concordance correlation coefficient 2·cov / (var T + var P + (mean T − mean P)²), population moments;
+    /// NaN when both sides are one constant (undefined).
+    /// </summary>
     public static double Ccc((double T, double P)[] xs)
     {
         double mt = xs.Average(x => x.T), mp = xs.Average(x => x.P);
         double vt = xs.Average(x => (x.T - mt) * (x.T - mt)), vp = xs.Average(x => (x.P - mp) * (x.P - mp));
         double cov = xs.Average(x => (x.T - mt) * (x.P - mp));
         double denom = vt + vp + (mt - mp) * (mt - mp);
-        return denom == 0 ? 0 : 2 * cov / denom;
+        return denom > 0 ? 2 * cov / denom : double.NaN;
     }
 }
