@@ -17,7 +17,13 @@ public static class Evaluator
         int s = set.Size;
         var slice = new byte[count * s * s];
         Array.Copy(set.Pixels, (long)offset * s * s, slice, 0, slice.Length);
-        using var bytes = tensor(slice, new long[] { count, 1, s, s });
+        return PixelsToInput(slice, count, s, device);
+    }
+
+    /// <summary>count images of size² bytes → (count, 1, size, size) float in [0, 1] on <paramref name="device"/>.</summary>
+    public static Tensor PixelsToInput(byte[] pixels, int count, int size, Device? device = null)
+    {
+        using var bytes = tensor(pixels, new long[] { count, 1, size, size });
         return bytes.to(ScalarType.Float32, device ?? CPU).div_(255f);
     }
 

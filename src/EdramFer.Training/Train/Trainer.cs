@@ -231,8 +231,7 @@ public sealed class Trainer
             va[2 * i] = set.ValenceArousal[2 * indices[i]];
             va[2 * i + 1] = set.ValenceArousal[2 * indices[i] + 1];
         }
-        using var bytes = tensor(pixels, new long[] { n, 1, s, s });
-        return (bytes.to(ScalarType.Float32, device).div_(255f), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
+        return (Evaluator.PixelsToInput(pixels, n, s, device), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
     }
 
     void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, double lr, double seconds, double ips)
