@@ -1,6 +1,5 @@
 using EdramFer.ML;
 using EdramFer.Vision;
-using Microsoft.ML.OnnxRuntime;
 
 namespace EdramFer.Analysis;
 
@@ -31,52 +30,32 @@ public sealed record GlimpseTrace(string Source, byte[] Pixels, float[] Probabil
 
 /// <summary>
 /// Runs an EDRAM ONNX model and keeps all four outputs, <c>step_probabilities</c> included (the scan path shows the
-/// prediction after every glimpse). <see cref="EdramScorer"/> reads three outputs only, hence this session of its own;
-/// model checks and device choice are EdramFer.ML's (<see cref="EdramModelInfo"/>, <see cref="OrtSessions"/>).
+/// prediction after every glimpse). Model checks, device choice and inference are EdramFer.ML's <see cref="EdramScorer"/>.
 /// </summary>
 public sealed class GlimpseScorer : IDisposable
 {
-    private static readonly string[] OutputNames =
-        [EdramModelInfo.ProbabilitiesName, EdramModelInfo.ValenceArousalName, EdramModelInfo.GlimpsesName, EdramModelInfo.StepProbabilitiesName];
-    private readonly InferenceSession _session;
+    private readonly EdramScorer _scorer;
 
-    private GlimpseScorer(InferenceSession session, EdramModelInfo info, SessionDevice device)
+    private GlimpseScorer(EdramScorer scorer)
     {
-        _session = session;
-        Info = info;
-        Device = device;
+        _scorer = scorer;
+        var info = scorer.Info;
         AlignCorners = info.Metadata.TryGetValue("edram.align_corners", out var a) && a.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
         IsRandomWeights = info.Metadata.TryGetValue("edram.training_data", out var d) && d.Contains("random", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Labels, steps, input size and preprocessing of the model.</summary>
-    public EdramModelInfo Info { get; }
+    public EdramModelInfo Info => _scorer.Info;
     /// <summary>Where the session runs.</summary>
-    public SessionDevice Device { get; }
+    public SessionDevice Device => _scorer.Device;
     /// <summary>The model's <c>edram.align_corners</c> (how θ's normalised coordinates map to pixels).</summary>
     public bool AlignCorners { get; }
     /// <summary>True when the model's metadata says it was never trained (<c>edram.training_data</c> "none (random weights)").</summary>
     public bool IsRandomWeights { get; }
 
-    /// <summary>Opens and checks <paramref name="modelPath"/>; throws naming the file when it lacks <c>step_probabilities</c> [N,T,C].</summary>
-    public static GlimpseScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0)
-    {
-        var (session, info, device) = EdramScorer.OpenSession(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads);
-        try
-        {
-            if (!session.OutputMetadata.TryGetValue(EdramModelInfo.StepProbabilitiesName, out var steps))
-                throw new InvalidDataException($"'{modelPath}' has no output '{EdramModelInfo.StepProbabilitiesName}' [N,T,C]: re-export it with the current EdramOnnxExporter");
-            var dims = steps.Dimensions;
-            if (dims.Length != 3 || (dims[1] > 0 && dims[1] != info.Steps) || (dims[2] > 0 && dims[2] != info.Labels.Count))
-                throw new InvalidDataException($"'{modelPath}': '{EdramModelInfo.StepProbabilitiesName}' is [{string.Join(",", dims)}], expected [N,{info.Steps},{info.Labels.Count}]");
-            return new GlimpseScorer(session, info, device);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Opens and checks <paramref name="modelPath"/> (an EDRAM export with all four outputs).</summary>
+    public static GlimpseScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0) =>
+        new(EdramScorer.Load(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads));
 
     /// <summary>
     /// Scores preprocessed images (each S×S bytes); results in order. Entries without pixels (preprocessing failed)
@@ -95,29 +74,20 @@ public sealed class GlimpseScorer : IDisposable
         for (var start = 0; start < rows.Count; start += batchSize)
         {
             var n = Math.Min(batchSize, rows.Count - start);
-            var input = new float[n * px];
-            for (var k = 0; k < n; k++)
-            {
-                var p = images[rows[start + k]].Pixels!;
-                for (var j = 0; j < px; j++) input[k * px + j] = p[j] * Info.InputScale + Info.InputOffset;
-            }
-            using var tensor = OrtValue.CreateTensorValueFromMemory(input, [n, 1, s, s]);
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, [EdramModelInfo.InputName], [tensor], OutputNames);
-            var probs = outputs[0].GetTensorDataAsSpan<float>();
-            var va = outputs[1].GetTensorDataAsSpan<float>();
-            var glimpses = outputs[2].GetTensorDataAsSpan<float>();
-            var stepProbs = outputs[3].GetTensorDataAsSpan<float>();
+            var packed = new byte[n * px];
+            for (var k = 0; k < n; k++) images[rows[start + k]].Pixels!.CopyTo(packed, k * px);
+            float[] probs = new float[n * c], va = new float[n * 2], glimpses = new float[n * t * 6], stepProbs = new float[n * t * c];
+            _scorer.Run(packed, n, probs, va, glimpses, stepProbs);
             for (var k = 0; k < n; k++)
             {
                 var r = images[rows[start + k]];
-                results[rows[start + k]] = new GlimpseTrace(r.Source, r.Pixels!, probs.Slice(k * c, c).ToArray(), va.Slice(k * 2, 2).ToArray(),
-                    glimpses.Slice(k * t * 6, t * 6).ToArray(), stepProbs.Slice(k * t * c, t * c).ToArray(), r);
+                results[rows[start + k]] = new GlimpseTrace(r.Source, r.Pixels!, probs.AsSpan(k * c, c).ToArray(), va.AsSpan(k * 2, 2).ToArray(),
+                    glimpses.AsSpan(k * t * 6, t * 6).ToArray(), stepProbs.AsSpan(k * t * c, t * c).ToArray(), r);
             }
         }
         return results;
     }
 
     /// <summary>Releases the session.</summary>
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _scorer.Dispose();
 }

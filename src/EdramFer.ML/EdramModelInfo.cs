@@ -126,6 +126,7 @@ public sealed record EdramModelInfo
         Expect(path, ProbabilitiesName, Output(session, path, ProbabilitiesName), [-1, c]);
         Expect(path, ValenceArousalName, Output(session, path, ValenceArousalName), [-1, 2]);
         Expect(path, GlimpsesName, Output(session, path, GlimpsesName), [-1, t, 6]);
+        Expect(path, StepProbabilitiesName, Output(session, path, StepProbabilitiesName), [-1, t, c]);
     }
 
     private static NodeMetadata Output(InferenceSession session, string path, string name) =>

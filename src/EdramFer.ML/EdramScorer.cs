@@ -11,6 +11,7 @@ namespace EdramFer.ML;
 public sealed class EdramScorer : IDisposable
 {
     private static readonly string[] OutputNames = [EdramModelInfo.ProbabilitiesName, EdramModelInfo.ValenceArousalName, EdramModelInfo.GlimpsesName];
+    private static readonly string[] OutputNamesWithSteps = [.. OutputNames, EdramModelInfo.StepProbabilitiesName];
     private static readonly string[] InputNames = [EdramModelInfo.InputName];
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -40,17 +41,6 @@ public sealed class EdramScorer : IDisposable
     /// </summary>
     public static EdramScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0, string? expectedSha256 = null)
     {
-        var (session, info, device) = OpenSession(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads, expectedSha256);
-        return new EdramScorer(session, info, device);
-    }
-
-    /// <summary>
-    /// Opens an ONNX Runtime session on an EDRAM export and checks it (metadata, input and output shapes); the
-    /// caller owns the session. Shared by every scorer, so model checks and device choice live in one place.
-    /// </summary>
-    public static (InferenceSession Session, EdramModelInfo Info, SessionDevice Device) OpenSession(string modelPath, int? gpuDeviceId = null,
-        bool fallbackToCpu = true, int intraOpThreads = 0, string? expectedSha256 = null)
-    {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var full = Path.GetFullPath(modelPath);
         if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
@@ -69,7 +59,7 @@ public sealed class EdramScorer : IDisposable
         }
         try
         {
-            return (session, EdramModelInfo.Read(session, full, sha), device);
+            return new EdramScorer(session, EdramModelInfo.Read(session, full, sha), device);
         }
         catch
         {
@@ -128,7 +118,15 @@ public sealed class EdramScorer : IDisposable
     /// Runs the model on <paramref name="count"/> images packed in <paramref name="pixels"/> (count × <see cref="PixelCount"/>
     /// bytes) and writes count × C probabilities, count × 2 valence/arousal and count × T × 6 glimpse values.
     /// </summary>
-    public void Run(ReadOnlySpan<byte> pixels, int count, Span<float> probabilities, Span<float> valenceArousal, Span<float> glimpses)
+    public void Run(ReadOnlySpan<byte> pixels, int count, Span<float> probabilities, Span<float> valenceArousal, Span<float> glimpses) =>
+        Run(pixels, count, probabilities, valenceArousal, glimpses, Span<float>.Empty);
+
+    /// <summary>
+    /// As above, and also count × T × C probabilities after every glimpse into <paramref name="stepProbabilities"/>
+    /// (only requested from ONNX Runtime when that span is not empty).
+    /// </summary>
+    public void Run(ReadOnlySpan<byte> pixels, int count, Span<float> probabilities, Span<float> valenceArousal, Span<float> glimpses,
+        Span<float> stepProbabilities)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "at least one image");
         if (pixels.Length != count * PixelCount)
@@ -141,10 +139,12 @@ public sealed class EdramScorer : IDisposable
             for (var i = 0; i < n; i++) input[i] = pixels[i] * scale + offset;
             using var tensor = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, n),
                 [count, 1, Info.InputSize, Info.InputSize]);
-            using var outputs = _session.Run(_runOptions, InputNames, [tensor], OutputNames);
+            bool steps = !stepProbabilities.IsEmpty;
+            using var outputs = _session.Run(_runOptions, InputNames, [tensor], steps ? OutputNamesWithSteps : OutputNames);
             outputs[0].GetTensorDataAsSpan<float>()[..(count * Classes)].CopyTo(probabilities);
             outputs[1].GetTensorDataAsSpan<float>()[..(count * 2)].CopyTo(valenceArousal);
             outputs[2].GetTensorDataAsSpan<float>()[..(count * GlimpseValues)].CopyTo(glimpses);
+            if (steps) outputs[3].GetTensorDataAsSpan<float>()[..(count * Info.Steps * Classes)].CopyTo(stepProbabilities);
         }
         finally
         {
