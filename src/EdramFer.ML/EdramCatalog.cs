@@ -13,7 +13,7 @@ public static class EdramCatalog
     /// <summary>Detects the largest face and crops it square, grey and resized (no CLAHE).</summary>
     /// <param name="catalog">the transforms catalog</param>
     /// <param name="outputColumnName">crop column: <c>Vector&lt;Byte&gt;</c> of OutputSize² pixels, empty when the row failed</param>
-    /// <param name="inputColumnName">image path (String) column; null = <paramref name="outputColumnName"/></param>
+    /// <param name="inputColumnName">image path (String) or image (MLImage, e.g. from LoadImages) column; null = <paramref name="outputColumnName"/></param>
     /// <param name="preprocess">detector chain and crop settings; null = defaults (Haar)</param>
     /// <param name="imageFolder">folder for relative paths; null = current directory</param>
     /// <remarks>Also adds <c>FaceFound</c> (Boolean), <c>PreprocessStatus</c> (String) and <c>Error</c> (String, empty when fine).</remarks>
@@ -47,7 +47,7 @@ public static class EdramCatalog
     /// </summary>
     /// <param name="catalog">the transforms catalog</param>
     /// <param name="outputColumnName"><c>Vector&lt;Byte&gt;</c> preprocessed face (input of ApplyEdram); empty when the row failed</param>
-    /// <param name="inputColumnName">image path (String) column; null = <paramref name="outputColumnName"/></param>
+    /// <param name="inputColumnName">image path (String) or image (MLImage, e.g. from LoadImages) column; null = <paramref name="outputColumnName"/></param>
     /// <param name="preprocess">all preprocessing settings (e.g. a model's <see cref="EdramModelInfo.Preprocess"/> with detector paths)</param>
     /// <param name="imageFolder">folder for relative paths; null = current directory</param>
     public static IEstimator<ITransformer> PreprocessFace(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,

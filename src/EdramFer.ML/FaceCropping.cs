@@ -11,10 +11,16 @@ public sealed record FaceCroppingOptions
 {
     /// <summary>Output column: the grey crop, <c>Vector&lt;Byte&gt;</c> of OutputSize² row-major pixels; empty when the image failed.</summary>
     public required string OutputColumnName { get; init; }
-    /// <summary>Input column: image path (String); null = <see cref="OutputColumnName"/>.</summary>
+    /// <summary>Input column: image path (String) or image (MLImage, e.g. from <c>LoadImages</c>); null = <see cref="OutputColumnName"/>.</summary>
     public string? InputColumnName { get; init; }
     /// <summary>Detector chain, margin, no-face policy, output size (CLAHE settings are ignored: see <c>ApplyClahe</c>).</summary>
     public PreprocessOptions Preprocess { get; init; } = new();
+    /// <summary>
+    /// Side of the square canvas an image column of unknown size (LoadImages) is letterboxed onto before detection
+    /// (<c>ResizeImages</c> IsoPad; the bars are trimmed again before the crop). Images of known size (after
+    /// <c>ResizeImages</c>) are used as they are.
+    /// </summary>
+    public int ImageCanvasSize { get; init; } = 640;
     /// <summary>Folder that relative paths of a path column resolve against; null = the current directory.</summary>
     public string? ImageFolder { get; init; }
     /// <summary>
@@ -38,6 +44,8 @@ public sealed record FaceCroppingOptions
 public sealed class FaceCroppingEstimator : ChainEstimator
 {
     internal const string PathColumn = "__EdramImagePath";
+    internal const string ImageColumn = "__EdramImage";
+    internal const string PixelsColumn = "__EdramPixels";
     internal const string CropColumn = "__EdramCrop";
     internal const string FaceFoundColumn = "__EdramFaceFound";
     internal const string StatusColumn = "__EdramStatus";
@@ -59,24 +67,34 @@ public sealed class FaceCroppingEstimator : ChainEstimator
     {
         var input = _options.InputColumnName ?? _options.OutputColumnName;
         var col = Require(inputSchema, input);
-        if (col.ItemType is ImageDataViewType)
-            // CustomMapping compares image column types by reference, so an MLImage field never matches LoadImages'
-            // column (ML.NET 5.0.1: "expected Image, got Image"). Decoding from the path gives Vision's exact bytes.
-            throw SchemaCheck.Mismatch(input, "String (image path; MLImage columns are not supported by ML.NET custom mappings: pass the path column)", col.ToString());
-        if (!col.IsText) throw SchemaCheck.Mismatch(input, "String (image path)", col.ToString());
-        var state = CropState.From(_options);
+        var image = col.ItemType as ImageDataViewType;
+        if (image is null && !col.IsText || col.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw SchemaCheck.Mismatch(input, "String (image path) or Image (MLImage, e.g. from LoadImages)", col.ToString());
+        if (_options.ImageCanvasSize is < 32 or > 4096)
+            throw new ArgumentOutOfRangeException(nameof(FaceCroppingOptions.ImageCanvasSize), _options.ImageCanvasSize, "must be in [32, 4096]");
+        // An image of unknown size is letterboxed onto a square canvas: ExtractPixels needs a known size.
+        var letterbox = image is { Height: 0 };
+        var (height, width) = image is null ? (0, 0) : letterbox ? (_options.ImageCanvasSize, _options.ImageCanvasSize) : (image.Height, image.Width);
+        var state = CropState.From(_options) with { ImageHeight = height, ImageWidth = width, Letterboxed = letterbox };
         var payload = StateChannel.Encode(state);
         // Fails now on a missing detector file; at build time the pipeline folder is the one the options name.
         CropMapping.Cache.Seed(payload, CropMapping.Create(state, _options.PipelineFolder is { } f ? Path.GetFullPath(f) : null));
         var c = Catalog;
+        // CustomMapping cannot read MLImage values (ML.NET 5.0.1: "Type 'Microsoft.ML.Data.MLImage' is not yet
+        // supported"), so an image column reaches the mapping as interleaved BGR bytes from ExtractPixels.
+        IEstimator<ITransformer> read = image is null
+            ? c.CopyColumns(PathColumn, input).Append<ITransformer>(c.CustomMapping(new PathCropFactory().GetMapping(), PathCropFactory.ContractName))
+            : (letterbox ? c.ResizeImages(ImageColumn, width, height, input, ImageResizingEstimator.ResizingKind.IsoPad) : (IEstimator<ITransformer>)c.CopyColumns(ImageColumn, input))
+                .Append(c.ExtractPixels(PixelsColumn, ImageColumn, ImagePixelExtractingEstimator.ColorBits.Rgb, ImagePixelExtractingEstimator.ColorsOrder.ABGR,
+                    interleavePixelColors: true, outputAsFloatArray: false))
+                .Append<ITransformer>(c.CustomMapping(new PixelsCropFactory().GetMapping(), PixelsCropFactory.ContractName));
         return StateChannel.Estimator(Catalog, payload)
-            .Append(c.CopyColumns(PathColumn, input))
-            .Append(c.CustomMapping(new PathCropFactory().GetMapping(), PathCropFactory.ContractName))
+            .Append(read)
             .Append(Copy(c, [
                 (_options.OutputColumnName, CropColumn), (_options.FaceFoundColumnName, FaceFoundColumn),
                 (_options.StatusColumnName, StatusColumn), (_options.ErrorColumnName, ErrorColumn)]))
-            .Append(c.DropColumns(StateChannel.KeyColumn, StateChannel.StateColumn, PathColumn,
-                CropColumn, FaceFoundColumn, StatusColumn, ErrorColumn));
+            .Append(c.DropColumns([StateChannel.KeyColumn, StateChannel.StateColumn, .. image is null ? new[] { PathColumn } : [ImageColumn, PixelsColumn],
+                CropColumn, FaceFoundColumn, StatusColumn, ErrorColumn]));
     }
 }
 
@@ -94,6 +112,12 @@ internal sealed record CropState
     public string? ImageFolder { get; init; }
     /// <summary>True when the paths above are relative to the saved zip's folder.</summary>
     public bool RelativeToPipeline { get; init; }
+    /// <summary>Size of the BGR pixels of an image input column; 0 for a path column.</summary>
+    public int ImageHeight { get; init; }
+    /// <inheritdoc cref="ImageHeight"/>
+    public int ImageWidth { get; init; }
+    /// <summary>The pixels are an IsoPad letterbox whose black bars are trimmed before the crop.</summary>
+    public bool Letterboxed { get; init; }
 
     public static CropState From(FaceCroppingOptions o)
     {
@@ -141,14 +165,14 @@ internal sealed record CropState
 }
 
 /// <summary>Decoded crop state: the preprocessor (detector pools) and the folder for relative paths.</summary>
-internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFolder)
+internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFolder, int imageHeight = 0, int imageWidth = 0, bool letterboxed = false)
 {
     public static readonly SeededStateCache<CropMapping> Cache = new(p => Create(StateChannel.DecodeHeader<CropState>(p.Span), EdramPipeline.LoadedFrom(p)));
 
     public FacePreprocessor Preprocessor { get; } = preprocessor;
 
     public static CropMapping Create(CropState state, string? pipelineFolder = null) =>
-        new(new FacePreprocessor(state.ToOptions(pipelineFolder)), state.ResolveImageFolder(pipelineFolder));
+        new(new FacePreprocessor(state.ToOptions(pipelineFolder)), state.ResolveImageFolder(pipelineFolder), state.ImageHeight, state.ImageWidth, state.Letterboxed);
 
     public PreprocessResult Process(string? path)
     {
@@ -156,6 +180,25 @@ internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFo
             return new PreprocessResult(PreprocessStatus.FileNotFound, "empty image path", null, null, null);
         var full = imageFolder is not null && !Path.IsPathRooted(path) ? Path.Combine(imageFolder, path) : path;
         return Preprocessor.ProcessFile(full);
+    }
+
+    /// <summary>
+    /// Crops interleaved BGR pixels of an image column (<see cref="CropState.ImageHeight"/> x <see cref="CropState.ImageWidth"/>).
+    /// The pixels are as ML.NET decoded them (SkiaSharp), so JPEG crops can differ from the path route's OpenCV decode
+    /// by a few grey levels.
+    /// </summary>
+    public PreprocessResult ProcessImage(ReadOnlySpan<byte> bgr, string sourceName)
+    {
+        if (bgr.Length != 3 * imageHeight * imageWidth)
+            return new PreprocessResult(PreprocessStatus.Error, $"{sourceName}: {bgr.Length} pixel bytes, expected {3 * imageHeight * imageWidth}", null, null, null);
+        var (x, y, w, h) = letterboxed ? Letterbox.Content(bgr, imageWidth, imageHeight)
+            : bgr.IndexOfAnyExcept((byte)0) < 0 ? (0, 0, 0, 0) : (0, 0, imageWidth, imageHeight);
+        if (w == 0 || h == 0)
+            return new PreprocessResult(PreprocessStatus.ZeroSize, $"{sourceName}: the image is empty or entirely black (a null MLImage reads as black)", null, null, null);
+        if (w == imageWidth && h == imageHeight) return Preprocessor.ProcessPixels(bgr, w, h, 3, sourceName);
+        var content = new byte[3 * w * h];
+        for (var r = 0; r < h; r++) bgr.Slice(3 * ((y + r) * imageWidth + x), 3 * w).CopyTo(content.AsSpan(3 * r * w));
+        return Preprocessor.ProcessPixels(content, w, h, 3, sourceName);
     }
 
     public static void Write(PreprocessResult r, CropOutput o)
@@ -191,6 +234,15 @@ public sealed class PathCropInput
     [ColumnName(StateChannel.StateColumn)] public ReadOnlyMemory<char> State { get; set; }
 }
 
+/// <summary>Crop mapping input from an image column, as ExtractPixels' interleaved BGR bytes.</summary>
+public sealed class PixelsCropInput
+{
+    /// <summary>BGR pixels, row-major.</summary>
+    [ColumnName(FaceCroppingEstimator.PixelsColumn), VectorType] public byte[] Pixels { get; set; } = [];
+    /// <summary>Saved transform state.</summary>
+    [ColumnName(StateChannel.StateColumn)] public ReadOnlyMemory<char> State { get; set; }
+}
+
 /// <summary>Crop mapping output.</summary>
 public sealed class CropOutput
 {
@@ -214,4 +266,45 @@ public sealed class PathCropFactory : CustomMappingFactory<PathCropInput, CropOu
     /// <inheritdoc />
     public override Action<PathCropInput, CropOutput> GetMapping() => static (i, o) =>
         CropMapping.Write(CropMapping.Cache.Get(i.State).Process(i.Path), o);
+}
+
+/// <summary>Face crop of an image (MLImage) column's pixels. Loaded by name from saved pipelines.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class PixelsCropFactory : CustomMappingFactory<PixelsCropInput, CropOutput>
+{
+    /// <summary>Contract name stored in saved pipelines.</summary>
+    public const string ContractName = "EdramFer.DetectAndCropFace.Image";
+
+    /// <inheritdoc />
+    public override Action<PixelsCropInput, CropOutput> GetMapping() => static (i, o) =>
+        CropMapping.Write(CropMapping.Cache.Get(i.State).ProcessImage(i.Pixels, "<MLImage>"), o);
+}
+
+/// <summary>Finds the picture inside ML.NET's IsoPad letterbox.</summary>
+internal static class Letterbox
+{
+    /// <summary>
+    /// The content rectangle of an IsoPad canvas: IsoPad centres the picture and leaves equal black bars on one axis,
+    /// so only bars of exactly black (0, 0, 0) rows (or columns) of equal height (width) within 2 pixels are removed.
+    /// An all-black canvas gives an empty rectangle.
+    /// </summary>
+    public static (int X, int Y, int Width, int Height) Content(ReadOnlySpan<byte> bgr, int width, int height)
+    {
+        bool BlackRow(ReadOnlySpan<byte> p, int r) => p.Slice(3 * r * width, 3 * width).IndexOfAnyExcept((byte)0) < 0;
+        bool BlackColumn(ReadOnlySpan<byte> p, int c)
+        {
+            for (var r = 0; r < height; r++)
+                if (p[3 * (r * width + c)] != 0 || p[3 * (r * width + c) + 1] != 0 || p[3 * (r * width + c) + 2] != 0) return false;
+            return true;
+        }
+        int top = 0, bottom = 0, left = 0, right = 0;
+        while (top < height && BlackRow(bgr, top)) top++;
+        if (top == height) return (0, 0, 0, 0);
+        while (BlackRow(bgr, height - 1 - bottom)) bottom++;
+        while (BlackColumn(bgr, left)) left++;
+        while (BlackColumn(bgr, width - 1 - right)) right++;
+        if (top + bottom > 0 && Math.Abs(top - bottom) <= 2 && left + right == 0) return (0, top, width, height - top - bottom);
+        if (left + right > 0 && Math.Abs(left - right) <= 2 && top + bottom == 0) return (left, 0, width - left - right, height);
+        return (0, 0, width, height);
+    }
 }

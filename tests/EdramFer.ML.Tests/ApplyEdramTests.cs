@@ -238,7 +238,7 @@ public class ApplyEdramTests
         Assert.Equal([4u, 6u, 1u], keys);
     }
 
-    private static void RunLoadCheck(string zip, string column, string paths, string output)
+    internal static void RunLoadCheck(string zip, string column, string paths, string output)
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory); // tests/EdramFer.ML.Tests/bin/<Config>/<tfm>/
         var dll = Path.Combine(SharedData.RepoRoot, "tests", "EdramFer.ML.LoadCheck", "bin", testBin.Parent!.Name, testBin.Name, "EdramFer.ML.LoadCheck.dll");
