@@ -140,6 +140,38 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void Export_FlipAveraging_EqualsMeanOfPlainModelOnImageAndMirror()
+    {
+        const int steps = 3;
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = steps }, seed: 9);
+        var plain = EdramOnnxExporter.Export(model, null, File("plain.onnx")).Path;
+        var report = EdramOnnxExporter.Export(model, null, File("flip.onnx"), new OnnxExportOptions { FlipAveraging = true });
+        AssertParity(report.Parity); // against TorchSharp run on the image and its mirror
+        using var x = EdramOnnxExporter.ParityImages(100, 5, 11);
+        using var mirrored = x.flip(3);
+        var image = EdramOnnxExporter.RunOnnx(plain, x);
+        var mirror = EdramOnnxExporter.RunOnnx(plain, mirrored);
+        var flip = EdramOnnxExporter.RunOnnx(report.Path, x);
+        foreach (var name in new[] { EdramOnnxExporter.ProbabilitiesName, EdramOnnxExporter.ValenceArousalName, EdramOnnxExporter.StepProbabilitiesName })
+        {
+            Assert.Equal(image[name].Length, flip[name].Length);
+            for (int i = 0; i < flip[name].Length; i++)
+                Assert.True(Math.Abs(flip[name][i] - (image[name][i] + mirror[name][i]) / 2) <= 1e-5, $"{name}[{i}]");
+            Assert.True(image[name].Zip(mirror[name]).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, $"{name}: the mirror changed nothing");
+        }
+        Assert.Equal(image[EdramOnnxExporter.GlimpsesName].Length, flip[EdramOnnxExporter.GlimpsesName].Length);
+        for (int i = 0; i < flip[EdramOnnxExporter.GlimpsesName].Length; i++)
+            Assert.True(Math.Abs(flip[EdramOnnxExporter.GlimpsesName][i] - image[EdramOnnxExporter.GlimpsesName][i]) <= 1e-5, "glimpses are the image's own");
+        using var one = x.narrow(0, 2, 1); // batch 1 splits into halves of one
+        var single = EdramOnnxExporter.RunOnnx(report.Path, one)[EdramOnnxExporter.ProbabilitiesName];
+        for (int i = 0; i < single.Length; i++) Assert.True(Math.Abs(single[i] - flip[EdramOnnxExporter.ProbabilitiesName][2 * single.Length + i]) <= 1e-5);
+        using var session = new InferenceSession(report.Path);
+        Assert.Equal("true", session.ModelMetadata.CustomMetadataMap["edram.flip_averaging"]);
+        using var plainSession = new InferenceSession(plain);
+        Assert.Equal("false", plainSession.ModelMetadata.CustomMetadataMap["edram.flip_averaging"]);
+    }
+
+    [Fact]
     public void Export_WithTrainState_WritesMetadataAndContract()
     {
         var config = EdramConfig.Cpu with { Steps = 2 };

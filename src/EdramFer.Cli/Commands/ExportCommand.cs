@@ -25,6 +25,8 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         public int Opset { get; init; } = 17;
         [CommandOption("--batch-norm-nodes"), Description("Emit BatchNormalization nodes instead of folding batch norm (smaller file)")]
         public bool BatchNormNodes { get; init; }
+        [CommandOption("--flip-averaging"), Description("Test-time augmentation in the graph: average the outputs for the image and its mirror (2x compute)")]
+        public bool FlipAveraging { get; init; }
         [CommandOption("--weights-only <PATH>"), Description("Also write a weights-only checkpoint (no optimiser state, no machine paths)")]
         public string? WeightsOnly { get; init; }
         [CommandOption("--random <PRESET>"), Description("No checkpoint: export seeded random weights of this preset (paper | cpu) for testing consumers")]
@@ -53,7 +55,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        var options = new OnnxExportOptions { Opset = s.Opset, FoldBatchNorm = !s.BatchNormNodes };
+        var options = new OnnxExportOptions { Opset = s.Opset, FoldBatchNorm = !s.BatchNormNodes, FlipAveraging = s.FlipAveraging };
         OnnxExportReport report;
         try
         {

@@ -17,20 +17,26 @@ internal sealed class EdramGraphWriter
     private readonly EdramNet m;
     private readonly EdramConfig c;
     private readonly bool _fold;
+    private readonly bool _flipAveraging;
     private string _zoomMin = "", _zoomMax = "", _zoomMask = "";
 
-    private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm)
+    private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging)
     {
         g = new OnnxGraphBuilder(opset);
         m = model;
         c = model.Config;
         _fold = foldBatchNorm;
+        _flipAveraging = flipAveraging;
     }
 
-    /// <summary>Builds the graph (inputs, outputs, initializers) of <paramref name="model"/>.</summary>
-    public static OnnxGraphBuilder Write(EdramNet model, int opset, bool foldBatchNorm)
+    /// <summary>
+    /// Builds the graph (inputs, outputs, initializers) of <paramref name="model"/>. With <paramref name="flipAveraging"/>
+    /// the network runs on the image and its mirror (one batch of 2N) and the outputs are averaged, see
+    /// <see cref="OnnxExportOptions.FlipAveraging"/>.
+    /// </summary>
+    public static OnnxGraphBuilder Write(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging = false)
     {
-        var w = new EdramGraphWriter(model, opset, foldBatchNorm);
+        var w = new EdramGraphWriter(model, opset, foldBatchNorm, flipAveraging);
         using (no_grad()) w.WriteGraph();
         return w.g;
     }
@@ -38,7 +44,16 @@ internal sealed class EdramGraphWriter
     private void WriteGraph()
     {
         int s = c.InputSize;
-        var image = g.AddInput(EdramOnnxExporter.InputName, "N", 1, s, s);
+        var input = g.AddInput(EdramOnnxExporter.InputName, "N", 1, s, s);
+        string image = input, half = "";
+        if (_flipAveraging)
+            using (g.Scope("flip"))
+            {
+                // Rows [0, N) are the images, [N, 2N) their mirrors; `half` is N as a 1-D int64.
+                var mirrored = g.Op("Slice", "mirror", [input, g.Int64s(-1), g.Int64s(long.MinValue), g.Int64s(3), g.Int64s(-1)]);
+                image = g.Op("Concat", "batch", [input, mirrored], MakeAttribute("axis", 0L));
+                half = g.Op("Slice", "n", [g.Op("Shape", "shape", [input]), g.Int64s(0), g.Int64s(1), g.Int64s(0)]);
+            }
         _zoomMin = g.Initializer("emission/zoom_min", [0f]);
         _zoomMax = g.Initializer("emission/zoom_max", [m.emission._zoomLimit]);
         _zoomMask = g.Initializer("emission/zoom_mask", [true, false, false, false, true, false], 6);
@@ -67,10 +82,27 @@ internal sealed class EdramGraphWriter
         }
         var stepProbs = StackSteps("step_probabilities", probs);             // (N, T, C)
         var glimpses = StackSteps("glimpses", thetas);                       // (N, T, 6)
-        g.AddOutput(EdramOnnxExporter.ProbabilitiesName, probs[^1], "N", c.Classes);
+        var last = probs[^1];
+        if (_flipAveraging)
+            using (g.Scope("flip"))
+            {
+                last = MeanOfHalves("probabilities", last, half);
+                va = MeanOfHalves("valence_arousal", va, half);
+                stepProbs = MeanOfHalves("step_probabilities", stepProbs, half);
+                glimpses = g.Op("Slice", "glimpses", [glimpses, g.Int64s(0), half, g.Int64s(0)]); // the image's own glimpses
+            }
+        g.AddOutput(EdramOnnxExporter.ProbabilitiesName, last, "N", c.Classes);
         g.AddOutput(EdramOnnxExporter.ValenceArousalName, va, "N", 2);
         g.AddOutput(EdramOnnxExporter.GlimpsesName, glimpses, "N", c.Steps, 6);
         g.AddOutput(EdramOnnxExporter.StepProbabilitiesName, stepProbs, "N", c.Steps, c.Classes);
+    }
+
+    /// <summary>(x[0:N] + x[N:2N]) / 2 along the batch axis.</summary>
+    private string MeanOfHalves(string hint, string x, string half)
+    {
+        var first = g.Op("Slice", $"{hint}_image", [x, g.Int64s(0), half, g.Int64s(0)]);
+        var second = g.Op("Slice", $"{hint}_mirror", [x, half, g.Int64s(long.MaxValue), g.Int64s(0)]);
+        return g.Op("Mul", hint, [g.Op("Add", $"{hint}_sum", [first, second]), g.Initializer($"{hint}_half", [0.5f])]);
     }
 
     // ---- context network -------------------------------------------------------------------------------------

@@ -62,8 +62,9 @@ public static class EdramOnnxExporter
         model.eval();
         try
         {
-            var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm);
+            var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm, options.FlipAveraging);
             var meta = Metadata(model.Config, state);
+            meta["edram.flip_averaging"] = options.FlipAveraging ? "true" : "false";
             var doc = $"EDRAM facial expression recogniser ({model.Config.Preset} preset, {model.Config.Steps} glimpses), unrolled; " +
                       "input image [N,1,S,S] = preprocessed grey pixels / 255; outputs probabilities [N,C], valence_arousal [N,2], " +
                       "glimpses [N,T,6] (affine θ per step, PyTorch affine_grid convention), step_probabilities [N,T,C].";
@@ -186,10 +187,10 @@ public static class EdramOnnxExporter
     /// Runs <paramref name="onnxPath"/> with ONNX Runtime and <paramref name="model"/> (eval, no grad) on the same batch
     /// and returns the largest absolute difference per output. Throws when the file lacks an output of the contract.
     /// </summary>
-    public static OnnxParity Compare(EdramNet model, string onnxPath, Tensor input)
+    public static OnnxParity Compare(EdramNet model, string onnxPath, Tensor input, bool flipAveraging = false)
     {
         var onnx = RunOnnx(onnxPath, input);
-        var torchOut = RunTorch(model, input);
+        var torchOut = RunTorch(model, input, flipAveraging);
         var diffs = new Dictionary<string, double>();
         foreach (var name in OutputNames)
         {
@@ -208,8 +209,11 @@ public static class EdramOnnxExporter
         return new OnnxParity((int)input.shape[0], diffs);
     }
 
-    /// <summary>The four contract outputs of TorchSharp eval on <paramref name="input"/>, flattened row-major.</summary>
-    public static Dictionary<string, float[]> RunTorch(EdramNet model, Tensor input)
+    /// <summary>
+    /// The four contract outputs of TorchSharp eval on <paramref name="input"/>, flattened row-major; with
+    /// <paramref name="flipAveraging"/> averaged with the mirrored input's (see <see cref="OnnxExportOptions.FlipAveraging"/>).
+    /// </summary>
+    public static Dictionary<string, float[]> RunTorch(EdramNet model, Tensor input, bool flipAveraging = false)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -218,14 +222,17 @@ public static class EdramOnnxExporter
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var device = model.parameters().First().device;
-            using var output = model.forward(input.to(device));
+            var x = input.to(device);
+            long n = x.shape[0];
+            using var output = model.forward(flipAveraging ? cat([x, x.flip(3)], 0) : x);
             long last = output.StepLogits.shape[1] - 1;
+            Tensor Mean(Tensor t) => flipAveraging ? (t.narrow(0, 0, n) + t.narrow(0, n, n)) * 0.5f : t;
             return new Dictionary<string, float[]>
             {
-                [ProbabilitiesName] = EdramGraphWriter.Data(output.StepLogits.select(1, last).softmax(1)),
-                [ValenceArousalName] = EdramGraphWriter.Data(output.ValenceArousal.select(1, last)),
-                [GlimpsesName] = EdramGraphWriter.Data(output.Thetas),
-                [StepProbabilitiesName] = EdramGraphWriter.Data(output.StepLogits.softmax(2)),
+                [ProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.select(1, last).softmax(1))),
+                [ValenceArousalName] = EdramGraphWriter.Data(Mean(output.ValenceArousal.select(1, last))),
+                [GlimpsesName] = EdramGraphWriter.Data(output.Thetas.narrow(0, 0, n)),
+                [StepProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.softmax(2))),
             };
         }
         finally
@@ -252,7 +259,7 @@ public static class EdramOnnxExporter
     {
         using var scope = NewDisposeScope();
         var input = options.ValidationInput ?? ParityImages(model.Config.InputSize, options.ValidationBatch, options.ValidationSeed);
-        var parity = Compare(model, path, input);
+        var parity = Compare(model, path, input, options.FlipAveraging);
         if (parity.Worst > options.Tolerance || double.IsNaN(parity.Worst))
             throw new InvalidDataException(
                 $"ONNX export '{displayPath}' does not reproduce TorchSharp within {options.Tolerance:G3} on {parity.Images} images: max abs diff {parity}.");

@@ -15,6 +15,13 @@ public sealed record OnnxExportOptions
     /// </summary>
     public bool FoldBatchNorm { get; init; } = true;
 
+    /// <summary>
+    /// Test-time augmentation built into the graph: the network also runs on the horizontally mirrored image and the
+    /// probabilities, step probabilities and valence/arousal of the two are averaged; <c>glimpses</c> stay the image's
+    /// own. Twice the compute per image. Written to the metadata as <c>edram.flip_averaging</c>.
+    /// </summary>
+    public bool FlipAveraging { get; init; }
+
     /// <summary>Largest absolute difference allowed between ONNX Runtime and TorchSharp on any output.</summary>
     public double Tolerance { get; init; } = 1e-4;
 
