@@ -172,6 +172,28 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void Export_FlipAveraging_RecordsTheMirrorAveragedAccuracy()
+    {
+        var config = EdramConfig.Cpu with { Steps = 2, Classes = 2 };
+        using var model = EdramOnnxExporter.CreateRandomModel(config, seed: 4);
+        var flip = ClassificationMetrics.From(["a", "b"], [0, 1, 1, 0], [0, 1, 1, 1], 0.7, null); // 3 of 4 right
+        var state = new TrainState { Config = config, Labels = ["a", "b"], BestAccuracy = 0.5, BestEpoch = 3, LastValidationFlip = flip };
+        var path = EdramOnnxExporter.Export(model, state, File("acc.onnx"), new OnnxExportOptions { FlipAveraging = true }).Path;
+        using (var session = new InferenceSession(path))
+        {
+            var meta = session.ModelMetadata.CustomMetadataMap;
+            Assert.Equal("0.75", meta["edram.accuracy"]);
+            Assert.Equal("0.5", meta["edram.accuracy_without_flip"]);
+        }
+        var plain = EdramOnnxExporter.Export(model, state, File("acc-plain.onnx")).Path;
+        using (var session = new InferenceSession(plain))
+        {
+            Assert.Equal("0.5", session.ModelMetadata.CustomMetadataMap["edram.accuracy"]);
+            Assert.False(session.ModelMetadata.CustomMetadataMap.ContainsKey("edram.accuracy_without_flip"));
+        }
+    }
+
+    [Fact]
     public void Export_WithTrainState_WritesMetadataAndContract()
     {
         var config = EdramConfig.Cpu with { Steps = 2 };

@@ -69,6 +69,35 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Run_InterruptedWhileValidating_ResumesAtValidationAndEqualsUninterruptedRun()
+    {
+        using var dir = new TempDir();
+        var data = TestModels.WriteBlobDataset(Path.Combine(dir.Path, "data"), 20);
+        var options = Options(data, 2);
+        new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("straight")).Run(resume: false);
+
+        using var cts = new CancellationTokenSource();
+        var progress = new Action<TrainProgress>(p => { if (p.Phase == "validate" && p.Epoch == 1) cts.Cancel(); });
+        var first = new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("resumed"), new Sync(progress)).Run(false, cts.Token);
+        Assert.False(first.Completed);
+        Assert.Equal(0, first.State.Epoch);
+        Assert.True(first.State.Batch > 0, "the epoch's training was kept");
+        Assert.True(new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("resumed")).Run(resume: true).Completed);
+        AssertSameWeights(dir.File("straight"), dir.File("resumed"));
+
+        // Same validation figures (plain and mirror-averaged) in both logs; timings aside.
+        static IEnumerable<string> Figures(string run) => File.ReadAllLines(Path.Combine(run, "epochs.jsonl")).Select(l =>
+        {
+            using var e = JsonDocument.Parse(l);
+            var r = e.RootElement;
+            return string.Join(",", new[] { "val_loss", "val_accuracy", "val_accuracy_flip", "val_mean_per_class_accuracy_flip" }.Select(k => r.GetProperty(k).GetDouble().ToString("R")));
+        }).ToList();
+        Assert.Equal(Figures(dir.File("straight")), Figures(dir.File("resumed")));
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("resumed"), "metrics.json")));
+        Assert.InRange(metrics.RootElement.GetProperty("validation_flip_averaging").GetProperty("accuracy").GetDouble(), 0, 1);
+    }
+
+    [Fact]
     public void Run_Resume_WithoutCheckpoint_Throws()
     {
         using var dir = new TempDir();

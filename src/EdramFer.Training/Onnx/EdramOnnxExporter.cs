@@ -65,6 +65,15 @@ public static class EdramOnnxExporter
             var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm, options.FlipAveraging);
             var meta = Metadata(model.Config, state);
             meta["edram.flip_averaging"] = options.FlipAveraging ? "true" : "false";
+            if (options.FlipAveraging)
+            {
+                // edram.accuracy is the accuracy of what this graph computes: the mirror-averaged validation, when logged.
+                meta.Remove("edram.accuracy");
+                if (state?.LastValidationFlip is { } flip && state.BestAccuracy >= 0)
+                    meta["edram.accuracy"] = flip.Accuracy.ToString("0.####", CultureInfo.InvariantCulture);
+                if (state is { BestAccuracy: >= 0 })
+                    meta["edram.accuracy_without_flip"] = state.BestAccuracy.ToString("0.####", CultureInfo.InvariantCulture);
+            }
             var doc = $"EDRAM facial expression recogniser ({model.Config.Preset} preset, {model.Config.Steps} glimpses), unrolled; " +
                       "input image [N,1,S,S] = preprocessed grey pixels / 255; outputs probabilities [N,C], valence_arousal [N,2], " +
                       "glimpses [N,T,6] (affine θ per step, PyTorch affine_grid convention), step_probabilities [N,T,C].";

@@ -28,6 +28,8 @@ public sealed record TrainState
     public double BestAccuracy { get; init; } = -1;
     public int BestEpoch { get; init; }
     public ClassificationMetrics? LastValidation { get; init; }
+    /// <summary>The last validation with mirror averaging (<see cref="Evaluator.Run"/> flipAveraging), as <c>--flip-averaging</c> exports compute.</summary>
+    public ClassificationMetrics? LastValidationFlip { get; init; }
     public bool HasValenceArousal { get; init; }
 }
 

@@ -27,9 +27,14 @@ public static class Evaluator
         return bytes.to(ScalarType.Float32, device ?? CPU).div_(255f);
     }
 
-    /// <summary>Evaluates every image; loss is the class-weighted training loss (with the same options).</summary>
+    /// <summary>
+    /// Evaluates every image; loss is the class-weighted training loss (with the same options) of the images as given.
+    /// With <paramref name="flipAveraging"/> the probabilities and valence/arousal are the means over each image and its
+    /// mirror, as an export with <c>OnnxExportOptions.FlipAveraging</c> computes; the glimpses are the image's own.
+    /// </summary>
     public static (ClassificationMetrics Metrics, Predictions Predictions) Run(EdramNet model, PreprocessedSet set, IReadOnlyList<string> labels,
-        float[] classWeights, LossOptions lossOptions, int batchSize = 256, Device? device = null, CancellationToken cancel = default)
+        float[] classWeights, LossOptions lossOptions, int batchSize = 256, Device? device = null, CancellationToken cancel = default,
+        bool flipAveraging = false)
     {
         device ??= CPU;
         model.eval();
@@ -53,9 +58,17 @@ public static class Evaluator
                 using var output = model.forward(x);
                 using var loss = EdramLoss.Compute(output, y, weights, set.HasValenceArousal ? vaTarget : null, lossOptions);
                 lossSum += loss.Total.item<float>() * count;
-                var last = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).softmax(1).cpu();
+                var last = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).softmax(1);
+                var vaOut = output.ValenceArousal.select(1, output.ValenceArousal.shape[1] - 1);
+                if (flipAveraging)
+                {
+                    using var mirror = model.forward(x.flip(3)); // eval batch norm is per image: same as one batch of 2N
+                    last = (last + mirror.StepLogits.select(1, mirror.StepLogits.shape[1] - 1).softmax(1)) * 0.5f;
+                    vaOut = (vaOut + mirror.ValenceArousal.select(1, mirror.ValenceArousal.shape[1] - 1)) * 0.5f;
+                }
+                last = last.cpu();
                 var p = last.data<float>().ToArray();
-                var vaLast = output.ValenceArousal.select(1, output.ValenceArousal.shape[1] - 1).cpu().data<float>().ToArray();
+                var vaLast = vaOut.cpu().data<float>().ToArray();
                 var th = output.Thetas.cpu().data<float>().ToArray();
                 int c = (int)last.shape[1], steps = (int)output.Thetas.shape[1];
                 for (int i = 0; i < count; i++)

@@ -169,27 +169,41 @@ public sealed class Trainer
             }
             double epochSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
             _progress?.Report(new TrainProgress("validate", epoch + 1, opts.Epochs, 0, 0, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate));
-            var (metrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
+            ClassificationMetrics metrics, flipMetrics;
+            try
+            {
+                (metrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
+                (flipMetrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel, flipAveraging: true);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // Interrupted while validating: the epoch's training is kept, --resume starts at its validation.
+                state = state with { Epoch = epoch, Batch = batches, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = epochSeconds };
+                Checkpoint.Save(LastPath, state, model, optimizer);
+                return new TrainResult(false, _runDir, state, state.LastValidation);
+            }
             state = Plateau(state, metrics.Loss, opts);
             SetLearningRate(optimizer, state.LearningRate);
             bool best = metrics.Accuracy > state.BestAccuracy;
             state = state with
             {
-                Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = metrics,
+                Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = metrics, LastValidationFlip = flipMetrics,
                 BestAccuracy = best ? metrics.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
             };
-            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, state.LearningRate, epochSeconds, seen / epochSeconds);
+            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, flipMetrics, state.LearningRate, epochSeconds, seen / epochSeconds);
             if (best) Checkpoint.Save(BestPath, state, model, optimizer);
             Checkpoint.Save(LastPath, state, model, optimizer);
             _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, batches, batches, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate, metrics));
         }
-        var bestMetrics = File.Exists(BestPath) ? Checkpoint.ReadState(BestPath).LastValidation : state.LastValidation;
+        var bestState = File.Exists(BestPath) ? Checkpoint.ReadState(BestPath) : state;
+        var bestMetrics = bestState.LastValidation;
         File.WriteAllText(Path.Combine(_runDir, "metrics.json"), JsonSerializer.Serialize(new
         {
             checkpoint = "checkpoints/best.ckpt", best_epoch = state.BestEpoch, epochs = state.Epoch,
             preset = state.Config.Preset, steps = state.Config.Steps, zoom_limit = state.Config.ZoomLimit,
             validation = bestMetrics,
-        }, new JsonSerializerOptions { WriteIndented = true }));
+            validation_flip_averaging = bestState.LastValidationFlip, // null when the best epoch predates this log
+        }, JsonOut));
         return new TrainResult(true, _runDir, state, bestMetrics);
     }
 
@@ -234,12 +248,15 @@ public sealed class Trainer
         return (Evaluator.PixelsToInput(pixels, n, s, device), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
     }
 
-    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, double lr, double seconds, double ips)
+    static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr, double seconds, double ips)
     {
         var line = JsonSerializer.Serialize(new
         {
             epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = val.Loss, val_accuracy = val.Accuracy,
-            val_mean_per_class_accuracy = val.MeanPerClassAccuracy, learning_rate = lr, seconds, images_per_second = ips,
+            val_mean_per_class_accuracy = val.MeanPerClassAccuracy, val_accuracy_flip = flip.Accuracy,
+            val_mean_per_class_accuracy_flip = flip.MeanPerClassAccuracy, learning_rate = lr, seconds, images_per_second = ips,
         });
         File.AppendAllText(Path.Combine(_runDir, "epochs.jsonl"), line + "\n");
     }
