@@ -36,12 +36,28 @@ public static class Evaluator
         float[] classWeights, LossOptions lossOptions, int batchSize = 256, Device? device = null, CancellationToken cancel = default,
         bool flipAveraging = false)
     {
+        var (plain, mirrored) = Evaluate(model, set, labels, classWeights, lossOptions, batchSize, device, cancel, flipAveraging);
+        return mirrored ?? plain;
+    }
+
+    /// <summary>Both evaluations of <see cref="Run"/> (plain, then mirror-averaged) from one pass over the images.</summary>
+    public static ((ClassificationMetrics Metrics, Predictions Predictions) Plain, (ClassificationMetrics Metrics, Predictions Predictions) Mirrored)
+        RunWithMirror(EdramNet model, PreprocessedSet set, IReadOnlyList<string> labels, float[] classWeights, LossOptions lossOptions,
+            int batchSize = 256, Device? device = null, CancellationToken cancel = default)
+    {
+        var (plain, mirrored) = Evaluate(model, set, labels, classWeights, lossOptions, batchSize, device, cancel, mirror: true);
+        return (plain, mirrored!.Value);
+    }
+
+    static ((ClassificationMetrics, Predictions) Plain, (ClassificationMetrics, Predictions)? Mirrored) Evaluate(EdramNet model,
+        PreprocessedSet set, IReadOnlyList<string> labels, float[] classWeights, LossOptions lossOptions, int batchSize, Device? device,
+        CancellationToken cancel, bool mirror)
+    {
         device ??= CPU;
         model.eval();
         int n = set.Count;
-        var predicted = new int[n];
-        var probs = new float[n][];
-        var va = new float[n][];
+        var plain = new Collected(n);
+        var mirrored = mirror ? new Collected(n) : null;
         var thetas = new float[n][];
         double lossSum = 0;
         using var weights = tensor(classWeights, device: device);
@@ -60,38 +76,56 @@ public static class Evaluator
                 lossSum += loss.Total.item<float>() * count;
                 var last = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).softmax(1);
                 var vaOut = output.ValenceArousal.select(1, output.ValenceArousal.shape[1] - 1);
-                if (flipAveraging)
+                plain.Add(start, count, last, vaOut);
+                if (mirrored is not null)
                 {
-                    using var mirror = model.forward(x.flip(3)); // eval batch norm is per image: same as one batch of 2N
-                    last = (last + mirror.StepLogits.select(1, mirror.StepLogits.shape[1] - 1).softmax(1)) * 0.5f;
-                    vaOut = (vaOut + mirror.ValenceArousal.select(1, mirror.ValenceArousal.shape[1] - 1)) * 0.5f;
+                    using var flipped = model.forward(x.flip(3)); // eval batch norm is per image: same as one batch of 2N
+                    mirrored.Add(start, count, (last + flipped.StepLogits.select(1, flipped.StepLogits.shape[1] - 1).softmax(1)) * 0.5f,
+                        (vaOut + flipped.ValenceArousal.select(1, flipped.ValenceArousal.shape[1] - 1)) * 0.5f);
                 }
-                last = last.cpu();
-                var p = last.data<float>().ToArray();
-                var vaLast = vaOut.cpu().data<float>().ToArray();
                 var th = output.Thetas.cpu().data<float>().ToArray();
-                int c = (int)last.shape[1], steps = (int)output.Thetas.shape[1];
-                for (int i = 0; i < count; i++)
+                int steps = (int)output.Thetas.shape[1];
+                for (int i = 0; i < count; i++) thetas[start + i] = th.AsSpan(i * steps * 6, steps * 6).ToArray();
+            }
+        }
+        double meanLoss = n == 0 ? 0 : lossSum / n;
+        return (plain.Result(set, labels, meanLoss, thetas), mirrored?.Result(set, labels, meanLoss, thetas));
+    }
+
+    /// <summary>Per-image last-step probabilities and valence/arousal of one evaluation mode.</summary>
+    sealed class Collected(int n)
+    {
+        readonly int[] _predicted = new int[n];
+        readonly float[][] _probs = new float[n][];
+        readonly float[][] _va = new float[n][];
+
+        public void Add(int start, int count, Tensor probabilities, Tensor valenceArousal)
+        {
+            var p = probabilities.cpu().data<float>().ToArray();
+            var va = valenceArousal.cpu().data<float>().ToArray();
+            int c = (int)probabilities.shape[1];
+            for (int i = 0; i < count; i++)
+            {
+                _probs[start + i] = p.AsSpan(i * c, c).ToArray();
+                _predicted[start + i] = ArgMax(_probs[start + i]);
+                _va[start + i] = va.AsSpan(i * 2, 2).ToArray();
+            }
+        }
+
+        public (ClassificationMetrics, Predictions) Result(PreprocessedSet set, IReadOnlyList<string> labels, double loss, float[][] thetas)
+        {
+            List<(float, float, float, float)>? vaPairs = null;
+            if (set.HasValenceArousal)
+            {
+                vaPairs = new();
+                for (int i = 0; i < set.Count; i++)
                 {
-                    probs[start + i] = p.AsSpan(i * c, c).ToArray();
-                    predicted[start + i] = ArgMax(probs[start + i]);
-                    va[start + i] = vaLast.AsSpan(i * 2, 2).ToArray();
-                    thetas[start + i] = th.AsSpan(i * steps * 6, steps * 6).ToArray();
+                    float tv = set.ValenceArousal[2 * i], ta = set.ValenceArousal[2 * i + 1];
+                    if (!float.IsNaN(tv) && !float.IsNaN(ta)) vaPairs.Add((tv, ta, _va[i][0], _va[i][1]));
                 }
             }
+            return (ClassificationMetrics.From(labels, set.Labels, _predicted, loss, vaPairs), new Predictions(_predicted, _probs, _va, thetas));
         }
-        List<(float, float, float, float)>? vaPairs = null;
-        if (set.HasValenceArousal)
-        {
-            vaPairs = new();
-            for (int i = 0; i < n; i++)
-            {
-                float tv = set.ValenceArousal[2 * i], ta = set.ValenceArousal[2 * i + 1];
-                if (!float.IsNaN(tv) && !float.IsNaN(ta)) vaPairs.Add((tv, ta, va[i][0], va[i][1]));
-            }
-        }
-        var metrics = ClassificationMetrics.From(labels, set.Labels, predicted, n == 0 ? 0 : lossSum / n, vaPairs);
-        return (metrics, new Predictions(predicted, probs, va, thetas));
     }
 
     static int ArgMax(float[] v)

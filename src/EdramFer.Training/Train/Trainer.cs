@@ -172,8 +172,8 @@ public sealed class Trainer
             ClassificationMetrics metrics, flipMetrics;
             try
             {
-                (metrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
-                (flipMetrics, _) = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel, flipAveraging: true);
+                var (plain, mirrored) = Evaluator.RunWithMirror(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
+                (metrics, flipMetrics) = (plain.Metrics, mirrored.Metrics);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
