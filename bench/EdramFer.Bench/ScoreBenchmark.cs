@@ -83,9 +83,8 @@ internal static class ScoreBenchmark
             model = Path.GetFullPath(model);
             var info = EdramModelInfo.Read(model);
             // A mirror-averaged export runs every image twice; the figures are only comparable between like exports.
-            var mirrored = info.Metadata.TryGetValue("edram.flip_averaging", out var flip) && flip == "true";
             modelNote += $", SHA-256 `{info.Sha256[..8]}…`, {info.Steps} glimpses, "
-                + (mirrored ? "mirror-averaged export (image and mirror in one batch: twice the network's work per image)" : "plain export");
+                + (info.FlipAveraging ? "mirror-averaged export (image and mirror in one batch: twice the network's work per image)" : "plain export");
             Console.WriteLine($"model: {model} ({new FileInfo(model).Length / 1e6:F0} MB, {info.Steps} steps, labels {string.Join(",", info.Labels)})");
 
             var muxPaths = Directory.GetFiles(muxspace, "*.jpg").Order(StringComparer.Ordinal).ToList();

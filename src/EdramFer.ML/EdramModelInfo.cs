@@ -39,6 +39,8 @@ public sealed record EdramModelInfo
     public required float InputOffset { get; init; }
     /// <summary>True when the valence/arousal head was trained (<c>edram.has_valence_arousal</c>).</summary>
     public required bool HasValenceArousal { get; init; }
+    /// <summary>True when the graph averages each image with its mirror (<c>edram.flip_averaging</c>): twice the compute per image.</summary>
+    public required bool FlipAveraging { get; init; }
     /// <summary>The preprocessing the model was trained with (<c>preprocess.*</c>; defaults for missing keys; no detector paths).</summary>
     public required PreprocessOptions Preprocess { get; init; }
     /// <summary>Every metadata pair of the model.</summary>
@@ -70,6 +72,7 @@ public sealed record EdramModelInfo
             : throw new InvalidDataException($"'{path}' is not an EDRAM model: metadata key '{key}' is missing (expected an export of EdramOnnxExporter)");
         int Int(string key) => int.TryParse(Need(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
             : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected an integer");
+        bool IsTrue(string key) => meta.TryGetValue(key, out var v) && v.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
         float Float(string key) => float.TryParse(Need(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f
             : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected a number");
 
@@ -87,7 +90,8 @@ public sealed record EdramModelInfo
             InputSize = size,
             InputScale = Float("edram.input_scale"),
             InputOffset = meta.ContainsKey("edram.input_offset") ? Float("edram.input_offset") : 0f,
-            HasValenceArousal = meta.TryGetValue("edram.has_valence_arousal", out var va) && va.Trim().Equals("true", StringComparison.OrdinalIgnoreCase),
+            HasValenceArousal = IsTrue("edram.has_valence_arousal"),
+            FlipAveraging = IsTrue("edram.flip_averaging"),
             Preprocess = FromMetadata(meta, path),
             Metadata = new Dictionary<string, string>(meta),
         };

@@ -11,6 +11,14 @@ public class ShippedModelTests
 {
     static string ModelPath => Path.Combine(SharedData.RepoRoot, "onnx", "edram-fer2013.onnx");
 
+    [Fact]
+    public void Read_FlipAveraging_ComesFromTheModelsMetadata()
+    {
+        // The model card and the scoring benchmark describe the shipped model as a mirror-averaged export.
+        Assert.True(EdramModelInfo.Read(ModelPath).FlipAveraging);
+        Assert.False(EdramModelInfo.Read(TestModels.Small).FlipAveraging);
+    }
+
     [SharedDataFact("fer2013/test")]
     public void Evaluate_ShippedModelOnFullPublicTest_EqualsTrainerAccuracy()
     {
