@@ -22,7 +22,8 @@ public class DatasetReaderTests
         var d = DatasetReader.Read("fer2013:" + dir.Path);
         Assert.Equal(DatasetReader.Fer2013Labels, d.Labels);
         Assert.Equal(new[] { 3, 4 }, d.Train.Samples.Select(s => s.Label));
-        Assert.Equal(new[] { 5 }, d.Validation.Samples.Select(s => s.Label));
+        Assert.Equal(new[] { 5 }, d.Test.Samples.Select(s => s.Label));    // PublicTest is the test split, never validation
+        Assert.Empty(d.Validation.Samples);                                 // 10 % of one image per class rounds to none
         Assert.Equal(2, d.Train.BadRows.Count);
         Assert.Contains(d.Train.BadRows, b => b.Reason.Contains("2304"));
         Assert.All(d.Train.Samples, s => Assert.Equal(2304, s.Pixels!.Length));
@@ -90,6 +91,27 @@ public class DatasetReaderTests
         Assert.Equal(16, d.Train.Samples.Count);
         Assert.Equal(4, d.Validation.Samples.Count);
         Assert.Single(d.Train.BadRows);
+    }
+
+    [Fact]
+    public void HoldOut_ShuffledOrMovedFiles_SameStratifiedSplit()
+    {
+        using var dir = new TempDir();
+        var data = TestModels.WriteBlobDataset(dir.File("data"), 30);
+        var d = DatasetReader.Read("folder:" + data, holdout: 0.1, seed: 3);
+        Assert.Equal(3, d.Validation.Samples.Count(s => s.Label == 0));   // 10 % of each class
+        Assert.Equal(3, d.Validation.Samples.Count(s => s.Label == 1));
+        // The same files in another order and another folder: the split follows the file names only.
+        var moved = d with
+        {
+            Train = new DatasetSplit(d.Train.Samples.Concat(d.Validation.Samples).Reverse()
+                .Select(s => s with { Source = Path.Combine("/elsewhere", Path.GetFileName(s.Source)) }).ToList(), []),
+            Validation = new DatasetSplit([], []),
+        };
+        var again = DatasetReader.HoldOut(moved, 0.1, seed: 3);
+        Assert.Equal(d.Validation.Samples.Select(s => Path.GetFileName(s.Source)).Order(), again.Validation.Samples.Select(s => Path.GetFileName(s.Source)).Order());
+        var otherSeed = DatasetReader.HoldOut(moved, 0.1, seed: 4).Validation.Samples.Select(s => Path.GetFileName(s.Source)).Order();
+        Assert.NotEqual(again.Validation.Samples.Select(s => Path.GetFileName(s.Source)).Order(), otherSeed);
     }
 
     [Fact]

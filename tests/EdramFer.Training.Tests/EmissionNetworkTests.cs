@@ -10,9 +10,9 @@ public class EmissionNetworkTests
     [InlineData(1f)]
     [InlineData(0.5f)]
     [InlineData(0.3f)]
-    public void Forward_AtInitialisation_StartsAtWidestAllowedZoom(float limit)
+    public void Forward_AffineAtInitialisation_StartsAtWidestAllowedZoom(float limit)
     {
-        using var e = new EmissionNetwork(TestModels.Tiny(zoomLimit: limit));
+        using var e = new EmissionNetwork(TestModels.Tiny(zoomLimit: limit) with { Emission = EmissionKind.Affine });
         using var theta = e.forward(randn(3, 16));
         var t = theta.data<float>().ToArray();
         for (int b = 0; b < 3; b++)
@@ -20,9 +20,9 @@ public class EmissionNetworkTests
     }
 
     [Fact]
-    public void Forward_LargeAndNegativeZoom_ClipsToZeroAndLimit()
+    public void Forward_AffineLargeAndNegativeZoom_ClipsToZeroAndLimit()
     {
-        using var e = new EmissionNetwork(TestModels.Tiny(zoomLimit: 0.5f));
+        using var e = new EmissionNetwork(TestModels.Tiny(zoomLimit: 0.5f) with { Emission = EmissionKind.Affine });
         using (no_grad())
         {
             var p = e.parameters().ToArray();

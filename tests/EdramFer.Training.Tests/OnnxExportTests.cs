@@ -270,7 +270,7 @@ public sealed class OnnxExportTests : IDisposable
         Assert.DoesNotContain(names, n => n.StartsWith("classifier_rnn/weight_hh_"));
         // Unfolded, the stored parameters are the model's (per-step batch norms included) plus the few graph constants.
         long parameters = model.parameters().Sum(p => p.numel());
-        static bool IsConstant(string n) => n.StartsWith("const/") || n.StartsWith("context/pool") || n == "sensor/base_grid" || n.StartsWith("emission/zoom_");
+        static bool IsConstant(string n) => n.StartsWith("const/") || n.StartsWith("context/pool") || n == "sensor/base_grid" || n.StartsWith("emission/zoom_") || n.StartsWith("emission/const_");
         long stored = graph.Initializer.Where(i => !IsConstant(i.Name))
             .Sum(i => i.Dims.Aggregate(1L, (a, d) => a * d));
         long bnStats = model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm1d>().Sum(b => 2 * b.running_mean!.numel())

@@ -91,16 +91,43 @@ public sealed class TrainedModelOnnxTests(Xunit.Abstractions.ITestOutputHelper o
         }
     }
 
-    /// <summary>The first <see cref="PerClass"/> PublicTest images of every class (sorted names), preprocessed as in training.</summary>
-    private static Tensor LoadFer2013(TrainState state, out int[] labels)
+    [TrainedModelFact]
+    public void ShippedCheckpoint_PredatesBoundedEmission_LoadsAsAffineAndReexportsSameOutputs()
     {
-        var options = PreprocessOptions.FromMetadata(state.Options.Preprocess);
+        var (ckpt, shipped) = Files();
+        if (shipped is null) return; // a custom checkpoint has no shipped export to compare with
+        var (state, model) = Checkpoint.LoadModel(ckpt);
+        using (model)
+        {
+            Assert.Equal(Model.EmissionKind.Affine, state.Config.Emission); // its config JSON has no "Emission" key
+            var path = Path.Combine(Path.GetTempPath(), $"edram-reexport-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                // The shipped model was exported with --batch-norm-nodes --flip-averaging.
+                EdramOnnxExporter.Export(model, state, path, new OnnxExportOptions { FoldBatchNorm = false, FlipAveraging = true });
+                using var images = LoadFer2013(state, out _);
+                var before = EdramOnnxExporter.RunOnnx(shipped, images);
+                var after = EdramOnnxExporter.RunOnnx(path, images);
+                foreach (var (name, values) in before)
+                    Assert.Equal(values, after[name]);                     // same graph arithmetic, bit for bit
+            }
+            finally { File.Delete(path); }
+        }
+    }
+
+    /// <summary>The first <see cref="PerClass"/> PublicTest images of every class (sorted names), preprocessed as in training.</summary>
+    private static Tensor LoadFer2013(TrainState state, out int[] labels) =>
+        LoadFer2013(PreprocessOptions.FromMetadata(state.Options.Preprocess), state.Labels, out labels);
+
+    /// <summary>The first <see cref="PerClass"/> PublicTest images of every class (sorted names), preprocessed with <paramref name="options"/>.</summary>
+    internal static Tensor LoadFer2013(PreprocessOptions options, IReadOnlyList<string> classNames, out int[] labels)
+    {
         using var pre = new FacePreprocessor(options);
         var files = new List<(string Path, int Label)>();
-        for (int label = 0; label < state.Labels.Length; label++)
+        for (int label = 0; label < classNames.Count; label++)
         {
-            var dir = SharedData.Path("fer2013", "test", state.Labels[label]);
-            Assert.True(Directory.Exists(dir), $"no folder for label '{state.Labels[label]}' at {dir}");
+            var dir = SharedData.Path("fer2013", "test", classNames[label]);
+            Assert.True(Directory.Exists(dir), $"no folder for label '{classNames[label]}' at {dir}");
             files.AddRange(Directory.GetFiles(dir, "PublicTest_*.jpg").Order(StringComparer.Ordinal).Take(PerClass).Select(f => (f, label)));
         }
         var results = pre.ProcessFiles(files.Select(f => f.Path).ToList());

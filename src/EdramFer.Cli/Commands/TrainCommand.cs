@@ -24,8 +24,16 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public double LearningRate { get; init; } = 1e-4;
         [CommandOption("--steps <N>"), Description("Glimpses per image (preset default: paper 8, cpu 6)")]
         public int? Steps { get; init; }
-        [CommandOption("--zoom-limit <Z>"), DefaultValue(1f), Description("Upper bound of the zoom (1, or the paper's 0.5 and 0.3)")]
+        [CommandOption("--zoom-limit <Z>"), DefaultValue(1f), Description("Largest glimpse scale, its side relative to the image's (1, or the paper's 0.5 and 0.3)")]
         public float ZoomLimit { get; init; } = 1f;
+        [CommandOption("--emission <KIND>"), DefaultValue("bounded"), Description("bounded (scale, translation[, rotation] assembled into θ) | affine (EDRAM's six free entries)")]
+        public string Emission { get; init; } = "bounded";
+        [CommandOption("--min-zoom <Z>"), DefaultValue(0.1f), Description("Smallest glimpse scale (bounded emission)")]
+        public float MinZoom { get; init; } = 0.1f;
+        [CommandOption("--max-rotation <DEGREES>"), DefaultValue(0f), Description("Largest glimpse rotation (bounded emission; 0 = none)")]
+        public float MaxRotation { get; init; }
+        [CommandOption("--glimpse-bound <BOUND>"), DefaultValue("inside"), Description("inside: the whole glimpse stays in the image | centre: only its centre (bounded emission)")]
+        public string GlimpseBound { get; init; } = "inside";
         [CommandOption("--preset <NAME>"), DefaultValue("paper"), Description("paper | cpu")]
         public string Preset { get; init; } = "paper";
         [CommandOption("--device <DEVICE>"), DefaultValue("auto"), Description("auto | cpu | cuda")]
@@ -51,13 +59,21 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the run folder)");
             if (Epochs < 1 || BatchSize < 2) return ValidationResult.Error("--epochs must be ≥ 1 and --batch-size ≥ 2");
             if (ZoomLimit is <= 0 or > 1) return ValidationResult.Error($"--zoom-limit must be in (0, 1], got {ZoomLimit}");
+            if (Emission is not ("bounded" or "affine")) return ValidationResult.Error($"--emission must be bounded or affine, got '{Emission}'");
+            if (GlimpseBound is not ("inside" or "centre")) return ValidationResult.Error($"--glimpse-bound must be inside or centre, got '{GlimpseBound}'");
+            if (Emission == "bounded" && (MinZoom <= 0 || MinZoom >= ZoomLimit)) return ValidationResult.Error($"--min-zoom must be in (0, --zoom-limit = {ZoomLimit}), got {MinZoom}");
+            if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        var config = EdramConfig.FromPreset(s.Preset) with { ZoomLimit = s.ZoomLimit };
+        var config = EdramConfig.FromPreset(s.Preset) with
+        {
+            ZoomLimit = s.ZoomLimit, Emission = s.Emission == "affine" ? EmissionKind.Affine : EmissionKind.Bounded,
+            MinZoom = s.MinZoom, MaxRotation = s.MaxRotation * MathF.PI / 180, GlimpseInside = s.GlimpseBound == "inside",
+        };
         if (s.Steps is int steps) config = config with { Steps = steps };
         var options = new TrainOptions
         {

@@ -20,14 +20,16 @@ public static class DatasetReader
     static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"];
 
     /// <summary>Reads a dataset. <paramref name="validationSpec"/> overrides the adapter's own validation split;
-    /// where a layout has none, <paramref name="holdout"/> of the training rows (seeded) is held out.</summary>
+    /// where a layout has none, <paramref name="holdout"/> of the training rows is held out (stratified, see
+    /// <see cref="HoldOut"/>). FER2013's PublicTest is the test split, never the validation split: epochs and recipes
+    /// are chosen on a hold-out of Training.</summary>
     public static DatasetDescription Read(string spec, string? validationSpec = null, double holdout = 0.1, int seed = 1,
         int affectNetClasses = 7)
     {
         var (kind, path) = Split(spec);
         DatasetDescription d = kind switch
         {
-            "fer2013" => ReadFer2013(spec, path),
+            "fer2013" => AsTestSplit(ReadFer2013(spec, path)),
             "affectnet" => ReadAffectNet(spec, path, affectNetClasses),
             "csv" => ReadCsvDataset(spec, path, null),
             "folder" => ReadFolderDataset(spec, path, null),
@@ -47,6 +49,8 @@ public static class DatasetReader
         if (d.Validation.Samples.Count == 0 && d.Train.Samples.Count > 0) return HoldOut(d, holdout, seed);
         return d;
     }
+
+    static DatasetDescription AsTestSplit(DatasetDescription d) => d with { Test = d.Validation, Validation = new DatasetSplit([], []) };
 
     static (string Kind, string Path) Split(string spec)
     {
@@ -229,18 +233,31 @@ public static class DatasetReader
         return new DatasetSplit(samples, bad);
     }
 
-    /// <summary>Moves a seeded random <paramref name="fraction"/> of the training rows to validation; both keep their order.</summary>
-    static DatasetDescription HoldOut(DatasetDescription d, double fraction, int seed)
+    /// <summary>
+    /// Holds out round(<paramref name="fraction"/> · n) rows of every class: those whose file name (not the folder the
+    /// dataset lives in) hashes lowest under <paramref name="seed"/>. Stratified, and the same split on every machine,
+    /// in every process and whatever the order the files were listed in.
+    /// </summary>
+    internal static DatasetDescription HoldOut(DatasetDescription d, double fraction, int seed)
     {
-        int n = (int)Math.Round(d.Train.Samples.Count * fraction);
-        if (n <= 0) return d;
-        var rng = new Random(seed);
-        var held = Enumerable.Range(0, d.Train.Samples.Count).OrderBy(_ => rng.Next()).Take(n).ToHashSet();
+        var held = d.Train.Samples.GroupBy(s => s.Label)
+            .SelectMany(c => c.OrderBy(s => StableKey(seed, s.Source)).ThenBy(s => s.Source, StringComparer.Ordinal)
+                .Take((int)Math.Round(c.Count() * fraction)))
+            .ToHashSet();
+        if (held.Count == 0) return d;
         return d with
         {
-            Train = new DatasetSplit(d.Train.Samples.Where((_, i) => !held.Contains(i)).ToList(), d.Train.BadRows),
-            Validation = new DatasetSplit(d.Train.Samples.Where((_, i) => held.Contains(i)).ToList(), []),
+            Train = new DatasetSplit(d.Train.Samples.Where(s => !held.Contains(s)).ToList(), d.Train.BadRows),
+            Validation = new DatasetSplit(d.Train.Samples.Where(held.Contains).ToList(), []),
         };
+    }
+
+    /// <summary>FNV-1a (64-bit) of the seed and the source's file name.</summary>
+    static ulong StableKey(int seed, string source)
+    {
+        ulong h = 14695981039346656037UL ^ (uint)seed;
+        foreach (char ch in Path.GetFileName(source)) { h ^= ch; h *= 1099511628211UL; }
+        return h;
     }
 
     static int IndexOfLabel(IReadOnlyList<string> labels, string name)

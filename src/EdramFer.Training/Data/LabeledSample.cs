@@ -16,8 +16,11 @@ public sealed record BadRow(string Source, string Reason);
 /// <summary>One split of a dataset before preprocessing.</summary>
 public sealed record DatasetSplit(IReadOnlyList<LabeledSample> Samples, IReadOnlyList<BadRow> BadRows);
 
-/// <summary>A dataset read by an adapter: class names and its training and validation splits.</summary>
+/// <summary>A dataset read by an adapter: class names, its training and validation splits, and a test split that
+/// the trainer never looks at (FER2013's PublicTest; empty for layouts without one).</summary>
 public sealed record DatasetDescription(string Spec, IReadOnlyList<string> Labels, DatasetSplit Train, DatasetSplit Validation)
 {
+    public DatasetSplit Test { get; init; } = new([], []);
+
     public bool HasValenceArousal => Train.Samples.Any(s => s.HasValenceArousal);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace EdramFer.Training.Model;
@@ -32,8 +33,18 @@ public sealed record EdramConfig
     public int MlpSize { get; init; } = 1024;
     /// <summary>Number of classes (FER2013 and AffectNet-7: 7).</summary>
     public int Classes { get; init; } = 7;
-    /// <summary>Upper bound of the zoom entries θ00, θ11 (1 = unrestricted; the paper's experiments use 0.5 and 0.3).</summary>
+    /// <summary>How the emission network parametrises θ (see <see cref="EmissionKind"/>). Checkpoints written before the
+    /// bounded emission existed have no such key and load as <see cref="EmissionKind.Affine"/> (<see cref="UpgradeJson"/>).</summary>
+    public EmissionKind Emission { get; init; } = EmissionKind.Bounded;
+    /// <summary>Largest glimpse scale: the glimpse's side relative to the image's (1 = unrestricted; the paper's
+    /// experiments use 0.5 and 0.3). For the legacy affine emission: the upper bound of θ00 and θ11 only.</summary>
     public float ZoomLimit { get; init; } = 1f;
+    /// <summary>Smallest glimpse scale of the bounded emission (0.1: a 10-px square of the 100-px input).</summary>
+    public float MinZoom { get; init; } = 0.1f;
+    /// <summary>Largest glimpse rotation of the bounded emission, in radians (0 = no rotation, the default).</summary>
+    public float MaxRotation { get; init; }
+    /// <summary>Bounded emission: keep the whole glimpse inside the image (true) or only its centre (false).</summary>
+    public bool GlimpseInside { get; init; } = true;
     /// <summary>PyTorch affine_grid/grid_sample convention; the ONNX export uses the same value.</summary>
     public bool AlignCorners { get; init; } = false;
     /// <summary>Batch-norm running-average momentum (EDRAM: moving-average decay 0.05).</summary>
@@ -57,6 +68,15 @@ public sealed record EdramConfig
         MlpSize = 512,
     };
 
+    /// <summary>
+    /// Brings a config JSON object written by an older version up to date before it is deserialised: a config
+    /// without "Emission" predates the bounded emission and is the affine one.
+    /// </summary>
+    public static void UpgradeJson(JsonObject config)
+    {
+        if (!config.ContainsKey(nameof(Emission))) config[nameof(Emission)] = nameof(EmissionKind.Affine);
+    }
+
     /// <summary>Looks a preset up by name.</summary>
     public static EdramConfig FromPreset(string name) => name.ToLowerInvariant() switch
     {
@@ -78,5 +98,26 @@ public sealed record EdramConfig
         if (Steps < 1) throw new ArgumentException($"Steps must be ≥ 1, got {Steps}.");
         if (Classes < 2) throw new ArgumentException($"Classes must be ≥ 2, got {Classes}.");
         if (ZoomLimit is <= 0 or > 1) throw new ArgumentException($"ZoomLimit must be in (0, 1], got {ZoomLimit}.");
+        if (Emission == EmissionKind.Bounded && (MinZoom <= 0 || MinZoom >= ZoomLimit))
+            throw new ArgumentException($"MinZoom must be in (0, ZoomLimit = {ZoomLimit}), got {MinZoom}.");
+        if (MaxRotation is < 0 or > MathF.PI) throw new ArgumentException($"MaxRotation must be in [0, π] radians, got {MaxRotation}.");
+        // A glimpse rotated by 45° that must stay inside fits only up to scale 1/√2.
+        if (Emission == EmissionKind.Bounded && MaxRotation > 0 && GlimpseInside && MinZoom > 0.7f)
+            throw new ArgumentException($"MinZoom {MinZoom} is too large for rotated glimpses kept inside the image: at most 0.7.");
     }
+}
+
+/// <summary>How the emission network turns the localisation state into the glimpse's affine θ.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EmissionKind>))]
+public enum EmissionKind
+{
+    /// <summary>
+    /// θ assembled from bounded quantities: scale s in [MinZoom, ZoomLimit] (the glimpse's side relative to the
+    /// image's), an optional rotation within ±MaxRotation, and a translation that keeps the glimpse (or its centre)
+    /// inside the image. The zoom loss and the zoom limit act on s.
+    /// </summary>
+    Bounded,
+    /// <summary>EDRAM's six free entries: zoom entries θ00, θ11 clipped to [0, ZoomLimit], the others through tanh.
+    /// Kept so models trained before the bounded emission still load and export.</summary>
+    Affine,
 }

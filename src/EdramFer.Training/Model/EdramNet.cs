@@ -9,9 +9,10 @@ namespace EdramFer.Training.Model;
 /// <param name="StepLogits">(B, T, C) class logits after every glimpse.</param>
 /// <param name="ValenceArousal">(B, T, 2) tanh valence/arousal after every glimpse.</param>
 /// <param name="Thetas">(B, T, 6) the affine θ each glimpse was sampled with.</param>
-public sealed record EdramOutput(Tensor StepLogits, Tensor ValenceArousal, Tensor Thetas) : IDisposable
+/// <param name="Zooms">(B, T, 2) what the zoom loss acts on (<see cref="EmissionNetwork.Zooms"/>); null: θ00 and θ11.</param>
+public sealed record EdramOutput(Tensor StepLogits, Tensor ValenceArousal, Tensor Thetas, Tensor? Zooms = null) : IDisposable
 {
-    public void Dispose() { StepLogits.Dispose(); ValenceArousal.Dispose(); Thetas.Dispose(); }
+    public void Dispose() { StepLogits.Dispose(); ValenceArousal.Dispose(); Thetas.Dispose(); Zooms?.Dispose(); }
 }
 
 /// <summary>
@@ -78,7 +79,9 @@ public sealed class EdramNet : Module<Tensor, EdramOutput>
             va.Add(va2.forward(functional.relu(va1.forward(h1))).tanh());    // (B, 2)
             thetas.Add(theta);
         }
-        var output = new EdramOutput(stack(logits, 1), stack(va, 1), stack(thetas, 1));
+        var allThetas = stack(thetas, 1);
+        var output = new EdramOutput(stack(logits, 1), stack(va, 1), allThetas, emission.Zooms(allThetas));
+        output.Zooms!.MoveToOuterDisposeScope();
         output.StepLogits.MoveToOuterDisposeScope();
         output.ValenceArousal.MoveToOuterDisposeScope();
         output.Thetas.MoveToOuterDisposeScope();

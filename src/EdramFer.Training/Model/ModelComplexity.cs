@@ -15,7 +15,7 @@ public static class ModelComplexity
         foreach (var ch in c.GlimpseChannels) { p += Conv(input, ch, 3) + 2L * ch * c.Steps; input = ch; }
         p += Linear(GlimpseFlat(c), c.FeatureSize) + Linear(6, c.FeatureSize) + 2L * 2 * c.FeatureSize * c.Steps;
         p += Lstm(c.FeatureSize, c.ClassifierHidden) + Lstm(c.ClassifierHidden, c.LocaliserHidden);
-        p += Linear(c.LocaliserHidden, 6);
+        p += Linear(c.LocaliserHidden, EmissionNetwork.OutputCount(c));
         p += Linear(c.ClassifierHidden, c.MlpSize) + Linear(c.MlpSize, c.MlpSize) + 2L * 2 * c.MlpSize * c.Steps + Linear(c.MlpSize, c.Classes);
         p += Linear(c.ClassifierHidden, c.MlpSize) + Linear(c.MlpSize, 2);
         return p;
@@ -31,7 +31,7 @@ public static class ModelComplexity
         long contextFlat = (long)cc[2] * Sq(s - 8);
         if (contextFlat != c.LocaliserHidden) m += contextFlat * c.LocaliserHidden;
         long step = 0;
-        step += (long)c.LocaliserHidden * 6;                       // emission
+        step += (long)c.LocaliserHidden * EmissionNetwork.OutputCount(c); // emission
         step += Sq(c.GlimpseSize) * (6L + 4);                       // sampling grid (affine) + bilinear taps
         int side = c.GlimpseSize, input = 1;
         for (int i = 0; i < c.GlimpseChannels.Length; i++)

@@ -11,14 +11,13 @@ namespace EdramFer.Training.Onnx;
 /// arithmetic as <see cref="EdramNet.forward"/>. Batch norm uses each step's running statistics, folded into the
 /// preceding Conv/Gemm (default) or emitted as BatchNormalization nodes behind weights shared by all steps.
 /// </summary>
-internal sealed class EdramGraphWriter
+internal sealed partial class EdramGraphWriter
 {
     private readonly OnnxGraphBuilder g;
     private readonly EdramNet m;
     private readonly EdramConfig c;
     private readonly bool _fold;
     private readonly bool _flipAveraging;
-    private string _zoomMin = "", _zoomMax = "", _zoomMask = "";
 
     private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging)
     {
@@ -54,9 +53,6 @@ internal sealed class EdramGraphWriter
                 image = g.Op("Concat", "batch", [input, mirrored], MakeAttribute("axis", 0L));
                 half = g.Op("Slice", "n", [g.Op("Shape", "shape", [input]), g.Int64s(0), g.Int64s(1), g.Int64s(0)]);
             }
-        _zoomMin = g.Initializer("emission/zoom_min", [0f]);
-        _zoomMax = g.Initializer("emission/zoom_max", [m.emission._zoomLimit]);
-        _zoomMask = g.Initializer("emission/zoom_mask", [true, false, false, false, true, false], 6);
         string h2;
         using (g.Scope("context")) h2 = Context(image);
         string? h1 = null, c1 = null, c2 = null;
@@ -133,55 +129,6 @@ internal sealed class EdramGraphWriter
             for (int j = start; j < end; j++) pm[i * n + j] = 1f / (end - start);
         }
         return pm;
-    }
-
-    // ---- emission and spatial transformer ------------------------------------------------------------------
-
-    private string Emission(string h2)
-    {
-        using var scope = g.Scope("emission");
-        var e = m.emission;
-        var raw = Gemm("linear", h2, e.linear);                             // (N, 6)
-        // θ = where(zoom mask, clamp(raw, 0, ZoomLimit), tanh(raw)), as EmissionNetwork.forward.
-        var zoom = g.Op("Clip", "zoom", [raw, _zoomMin, _zoomMax]);
-        var shift = g.Op("Tanh", "tanh", [raw]);
-        return g.Op("Where", "theta", [_zoomMask, zoom, shift]);
-    }
-
-    private string GlimpseSensor(string image, string theta)
-    {
-        using var scope = g.Scope("sensor");
-        int size = c.GlimpseSize;
-        var baseGrid = g.SharedInitializer("sensor/base_grid", () => (BaseGrid(size, size, c.AlignCorners), [size * size, 3]));
-        var affine = g.Op("Reshape", "theta_2x3", [theta, g.Int64s(-1, 2, 3)]);          // (N, 2, 3)
-        var affineT = g.Op("Transpose", "theta_t", [affine], MakeAttribute("perm", [0L, 2, 1])); // (N, 3, 2)
-        var grid = g.Op("MatMul", "grid_flat", [baseGrid, affineT]);                     // (N, g·g, 2)
-        grid = g.Op("Reshape", "grid", [grid, g.Int64s(-1, size, size, 2)]);             // (N, g, g, 2)
-        // GridSample's mode is "bilinear" up to opset 19 and "linear" from opset 20.
-        return g.Op("GridSample", "patch", [image, grid],
-            MakeAttribute("mode", g.Opset >= 20 ? "linear" : "bilinear"),
-            MakeAttribute("padding_mode", "zeros"),
-            MakeAttribute("align_corners", c.AlignCorners ? 1L : 0L));
-    }
-
-    /// <summary>
-    /// PyTorch affine_grid's base grid, rows (x, y, 1) over an h×w output, x fastest. Coordinates are
-    /// linspace(-1, 1, n), scaled by (n-1)/n without align_corners: the pixel centres (2i+1)/n - 1.
-    /// </summary>
-    internal static float[] BaseGrid(int h, int w, bool alignCorners)
-    {
-        static double Coord(int i, int n, bool align) =>
-            align ? (n == 1 ? 0 : -1.0 + 2.0 * i / (n - 1)) : (2.0 * i + 1) / n - 1.0;
-        var grid = new float[h * w * 3];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int o = (y * w + x) * 3;
-                grid[o] = (float)Coord(x, w, alignCorners);
-                grid[o + 1] = (float)Coord(y, h, alignCorners);
-                grid[o + 2] = 1f;
-            }
-        return grid;
     }
 
     // ---- glimpse network ------------------------------------------------------------------------------------

@@ -168,10 +168,11 @@ public static class EdramOnnxExporter
                 n.Gamma?.uniform_(0.8, 1.2, gen);
                 n.Beta?.normal_(0, 0.1, gen);
             }
-            // Emission: keep the identity-zoom bias, with weights that move θ by a few tenths between images.
+            // Emission: weights that move θ by a few tenths between images, around the initial bias (affine: widest zoom) or,
+            // bounded, around the middle of the scale range, where the sigmoid passes those moves on.
             var e = model.emission.linear;
             e.weight!.normal_(0, 1.5 / Math.Sqrt(e.weight.shape[1]), gen);
-            e.bias!.copy_(tensor(new[] { config.ZoomLimit, 0f, 0f, 0f, config.ZoomLimit, 0f }));
+            e.bias!.copy_(config.Emission == EmissionKind.Affine ? tensor(EmissionNetwork.InitialBias(config)) : zeros_like(e.bias));
 
             // Running statistics = one batch's statistics (momentum 1 for a single train-mode pass), then perturbed.
             foreach (var n in norms) n.SetMomentum(1.0);
@@ -305,6 +306,7 @@ public static class EdramOnnxExporter
             ["edram.labels"] = string.Join(",", labels),
             ["edram.steps"] = config.Steps.ToString(inv),
             ["edram.zoom_limit"] = config.ZoomLimit.ToString("R", inv),
+            ["edram.emission"] = config.Emission == EmissionKind.Bounded ? "bounded" : "affine",
             ["edram.input_size"] = config.InputSize.ToString(inv),
             ["edram.glimpse_size"] = config.GlimpseSize.ToString(inv),
             ["edram.align_corners"] = config.AlignCorners ? "true" : "false",

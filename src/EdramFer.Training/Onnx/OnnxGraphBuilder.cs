@@ -101,6 +101,13 @@ public sealed class OnnxGraphBuilder
         return _shared[name] = AtRoot(() => Initializer(name, values, dims));
     }
 
+    /// <summary>A boolean 1-D constant stored once under <paramref name="name"/>, outside any scope.</summary>
+    public string SharedInitializer(string name, bool[] values)
+    {
+        if (_shared.TryGetValue(name, out var existing)) return existing;
+        return _shared[name] = AtRoot(() => Initializer(name, values, values.Length));
+    }
+
     /// <summary>Runs <paramref name="make"/> with no scope open, so the names it takes are not prefixed by a step.</summary>
     private string AtRoot(Func<string> make)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdramFer.Training.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -126,8 +127,9 @@ public static class Checkpoint
         string magic;
         try { magic = r.ReadString(); } catch (Exception e) when (e is EndOfStreamException or IOException) { magic = ""; }
         if (magic != Magic) throw new InvalidDataException($"'{path}' is not an EdramFer checkpoint (expected header {Magic}).");
-        return JsonSerializer.Deserialize<TrainState>(r.ReadString(), Json)
-            ?? throw new InvalidDataException($"'{path}' has an empty state header.");
+        var node = JsonNode.Parse(r.ReadString()) as JsonObject ?? throw new InvalidDataException($"'{path}' has an empty state header.");
+        if (node[nameof(TrainState.Config)] is JsonObject config) EdramConfig.UpgradeJson(config);
+        return node.Deserialize<TrainState>(Json) ?? throw new InvalidDataException($"'{path}' has an empty state header.");
     }
 
     static void WriteBlock(BinaryWriter w, Action<Stream> write)

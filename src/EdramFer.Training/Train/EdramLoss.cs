@@ -15,7 +15,7 @@ public sealed record LossOptions
 {
     /// <summary>Cross-entropy after every glimpse (EDRAM) or after the last one only.</summary>
     public bool EveryStep { get; init; } = true;
-    /// <summary>Target of the zoom entries θ00 and θ11 (seed paper: 0.35); location stays free.</summary>
+    /// <summary>Target zoom (seed paper: 0.35): of the glimpse scale (bounded emission) or of θ00 and θ11 (affine); location stays free.</summary>
     public float TargetZoom { get; init; } = 0.35f;
     /// <summary>Weight of the squared zoom error (tEDRAM localisation weights [1,0,0,0,1,0]).</summary>
     public float ZoomWeight { get; init; } = 1f;
@@ -47,7 +47,7 @@ public static class EdramLoss
         Tensor ce = options.EveryStep
             ? nn.functional.cross_entropy(logits.reshape(b * t, c), labels.repeat_interleave(t), weight: classWeights)
             : nn.functional.cross_entropy(logits.select(1, t - 1), labels, weight: classWeights);
-        var zooms = output.Thetas.index_select(2, tensor(new long[] { 0, 4 }, device: logits.device)); // (B, T, 2)
+        var zooms = output.Zooms ?? output.Thetas.index_select(2, tensor(new long[] { 0, 4 }, device: logits.device)); // (B, T, 2)
         var zoom = (zooms - options.TargetZoom).square().sum(2).mean() * options.ZoomWeight;
         Tensor va = zeros(1, device: logits.device).squeeze();
         if (valenceArousal is not null)

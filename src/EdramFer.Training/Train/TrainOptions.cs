@@ -22,6 +22,10 @@ public sealed record TrainOptions
     /// <summary>auto (CUDA when available), cpu or cuda.</summary>
     public string Device { get; init; } = "auto";
     public int Seed { get; init; } = 1;
+    /// <summary>Seed of the validation hold-out (10 % of the training rows per class where the dataset has no
+    /// validation split of its own; FER2013's PublicTest is a test split). Separate from <see cref="Seed"/> so that
+    /// runs with different seeds are chosen on the same validation images.</summary>
+    public int SplitSeed { get; init; } = 1;
     public bool Augment { get; init; } = true;
     public LossOptions Loss { get; init; } = new();
     /// <summary>Preprocessing options as EdramFer.Vision metadata (no file paths).</summary>

@@ -51,7 +51,7 @@ public sealed class Trainer
     /// <summary>Reads, preprocesses (cached) and subsamples the splits.</summary>
     public (DatasetDescription Dataset, PreprocessedSet Train, PreprocessedSet Validation) LoadData(CancellationToken cancel)
     {
-        var dataset = DatasetReader.Read(_options.Dataset, _options.Validation, seed: _options.Seed, affectNetClasses: _options.AffectNetClasses);
+        var dataset = DatasetReader.Read(_options.Dataset, _options.Validation, seed: _options.SplitSeed, affectNetClasses: _options.AffectNetClasses);
         var cacheDir = string.IsNullOrEmpty(_options.CacheDir) ? Path.Combine(_runDir, "cache") : _options.CacheDir;
         var train = Subsample(dataset.Train.Samples, _options.MaxTrainImages, _options.Seed);
         var val = Subsample(dataset.Validation.Samples, _options.MaxValidationImages, _options.Seed + 1);
@@ -222,12 +222,24 @@ public sealed class Trainer
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
     }
 
-    /// <summary>The permutation of epoch <paramref name="epoch"/>: a function of seed and epoch only.</summary>
+    /// <summary>
+    /// The permutation of epoch <paramref name="epoch"/>: a function of seed and epoch only, the same in every process
+    /// (HashCode.Combine, used before, is randomised per process, so a resumed run shuffled differently).
+    /// </summary>
     internal static int[] Shuffle(int n, int seed, int epoch)
     {
         var order = Enumerable.Range(0, n).ToArray();
-        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        new Random(EpochSeed(seed, epoch)).Shuffle(order);
         return order;
+    }
+
+    /// <summary>A stable 31-bit seed from (seed, epoch): SplitMix64's finaliser over both.</summary>
+    internal static int EpochSeed(int seed, int epoch)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)epoch) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 
     static long BatchSeed(int seed, int epoch, int batch) => ((long)seed * 1_000_003L + epoch) * 100_003L + batch;
