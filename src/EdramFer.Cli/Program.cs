@@ -1,13 +1,18 @@
 using EdramFer.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
-// Exit codes: 0 success, 1 the run failed (bad arguments, unreadable model, I/O error), 2 interrupted (Ctrl-C; state saved).
-// The commands parallelise preprocessing across images; OpenCV's own worker threads would only compete with them.
+// Exit codes: 0 success, 1 the run failed (bad arguments, unreadable model, I/O error), 2 interrupted (Ctrl-C, SIGTERM,
+// SIGHUP; state saved). The commands parallelise preprocessing across images; OpenCV's own worker threads would only
+// compete with them.
 OpenCvSharp.Cv2.SetNumThreads(1);
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("edram");
+    // A mistyped option must not silently fall back to a default: unknown options are errors.
+    config.UseStrictParsing();
+    config.SetExceptionHandler((e, _) => CliErrors.Handle(AnsiConsole.Console, e, args));
     config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (unrolled, checked against TorchSharp).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score the images of a CSV with an ONNX model or a pipeline zip (resumable).");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Score a labelled CSV and report ML.NET multiclass metrics (and valence/arousal RMSE, CCC).");

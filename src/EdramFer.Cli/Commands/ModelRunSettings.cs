@@ -36,6 +36,9 @@ public class ModelRunSettings : DetectorSettings
         return base.Validate();
     }
 
+    /// <summary>Rows per chunk of a CSV run: eight ONNX Runtime batches (progress is saved per chunk).</summary>
+    public int ChunkSize => Math.Max(1, BatchSize) * 8;
+
     /// <summary>True when --model is a saved ML.NET pipeline.</summary>
     public bool IsPipeline => Model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
 
