@@ -44,7 +44,8 @@ public class ScoreCommandTests
         Assert.True(code == 0, output);
         var rows = ReadCsv(Path.Combine(dir, "out.csv"));
         Assert.Equal(10, rows.Count);
-        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "error", "input_label", "note"],
+        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found",
+            "face_count", "face_x", "face_y", "face_width", "face_height", "error", "input_label", "note"], // face columns: issue #14 item 4
             File.ReadLines(Path.Combine(dir, "out.csv")).First().Split(','));
         foreach (var good in rows.Take(6))
         {

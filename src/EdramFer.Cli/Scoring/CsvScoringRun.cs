@@ -137,6 +137,7 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
             if (reader.Next() is null) throw new InvalidDataException($"--resume: '{input}' has fewer than the {saved.Rows:N0} rows already scored");
         if (reader.ConsumedBytes != saved.InputBytes)
             throw new InvalidOperationException($"--resume: the {saved.Rows:N0} rows already scored end at byte {reader.ConsumedBytes:N0} of '{input}', not {saved.InputBytes:N0}");
+        console.MarkupLine($"--resume: {saved.Rows:N0} rows already in {Path.GetFileName(partial).EscapeMarkup()}; resuming after row {saved.Rows:N0}");
         return saved;
     }
 
