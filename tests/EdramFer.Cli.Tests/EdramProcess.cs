@@ -36,6 +36,18 @@ internal sealed class EdramProcess : IDisposable
         return true;
     }
 
+    /// <summary>Waits until the output contains <paramref name="text"/>; false when the process ended first.</summary>
+    public bool WaitForOutput(string text, int timeoutMs = 120_000)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (_output) if (_output.ToString().Contains(text, StringComparison.Ordinal)) return true;
+            if (_process.HasExited || watch.ElapsedMilliseconds > timeoutMs) return false;
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Sends a real POSIX signal (kill(2)) to the process.</summary>
     public void Signal(int signal) => Assert.Equal(0, Kill(_process.Id, signal));
 

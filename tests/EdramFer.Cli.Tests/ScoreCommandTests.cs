@@ -5,10 +5,10 @@ using EdramFer.Tests.Shared;
 
 namespace EdramFer.Cli.Tests;
 
-/// <summary>Runs the built <c>edram</c> (edram.dll next to the tests) as a process, like a user would.</summary>
+/// <summary><c>edram score</c> in process (CommandAppTester); ScoreReliabilityTests runs the built tool as a process.</summary>
 public class ScoreCommandTests
 {
-    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args) => EdramCli.Run(workingDirectory, args);
+    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args) => InProcessEdram.Run(workingDirectory, args);
 
     /// <summary>A CSV mixing good muxspace photos (relative paths), a corrupt file, a missing file, a face-less image and an empty path.</summary>
     private static string MixedCsv(string dir, int good)

@@ -68,7 +68,7 @@ public class ScoreReliabilityTests
         SyntheticCsv(dir, 400, ",label", r => "," + TestModels.Labels[r % 7]);
         using var run = new EdramProcess(dir, "evaluate", "--model", TestModels.Small, "--input", "in.csv", "--detector", "none",
             "--batch-size", "1", "--report", "metrics.json");
-        Assert.True(run.WaitForFile(Path.Combine(dir, "metrics.json.lock")), "evaluate did not start");
+        Assert.True(run.WaitForOutput("Evaluating 400 rows"), "evaluate did not start scoring");
         run.Signal(EdramProcess.SIGTERM);
         var (code, output) = run.Wait();
         Assert.True(code == 2, output);

@@ -13,9 +13,6 @@ internal static class CliErrors
     /// <summary>Exit code of a failed run.</summary>
     public const int Failed = 1;
 
-    /// <summary>True for everything but the runtime's fatal errors.</summary>
-    public static bool IsReportable(Exception e) => e is not (OutOfMemoryException or StackOverflowException or AccessViolationException);
-
     /// <summary>Prints "<paramref name="command"/> failed: reason" and returns <see cref="Failed"/>.</summary>
     public static int Report(IAnsiConsole console, string command, Exception e)
     {

@@ -19,7 +19,7 @@ namespace EdramFer.Cli.Commands;
 /// preprocessing are counted as errors and left out of every metric. Exit codes: 0 done, 1 the run failed (unknown
 /// labels, no usable row, bad model or CSV), 2 interrupted (no report written).
 /// </summary>
-public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : ModelRunSettings
     {
@@ -43,7 +43,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     private sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        CancellableRun.Execute("evaluate", cancellation, (console, signals) => Run(s, console, signals));
+        CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
 
     private static int Run(Settings s, IAnsiConsole console, SignalCancellation signals)
     {
@@ -52,7 +52,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var labels = scorer.Labels;
         var ml = new MLContext(seed: 0);
         // Redirected output (logs, CI) gets Spectre's 80 columns, which wraps the confusion matrix: widen it to fit.
-        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
+        if (!console.Profile.Out.IsTerminal) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
         var (rows, hasValence, hasArousal) = CheckTruth(s, ml, labels);
         var scoreVa = (hasValence || hasArousal) && scorer.HasValenceArousal;
         if ((hasValence || hasArousal) && !scorer.HasValenceArousal)

@@ -12,7 +12,7 @@ namespace EdramFer.Cli.Commands;
 /// intra-class variance, and the share of glimpse area on eyes / mouth / rest of the face; PNG files plus the CSV and
 /// JSON numbers behind them (docs/analysis.md). Exit codes: 0 done, 1 the run failed.
 /// </summary>
-public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
+public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapCommand.Settings>
 {
     public sealed class Settings : ModelRunSettings
     {
@@ -42,7 +42,7 @@ public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        CancellableRun.Execute("heatmap", cancellation, (console, signals) => Run(s, console, signals));
+        CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
 
     private static int Run(Settings s, IAnsiConsole console, SignalCancellation signals)
     {

@@ -12,7 +12,7 @@ namespace EdramFer.Cli.Commands;
 /// <c>--resume</c> byte-identical to an uninterrupted run). Every input row gives one output row, in order, with its
 /// own columns. Exit codes: 0 done, 1 the run failed, 2 interrupted (partial kept; rerun with --resume).
 /// </summary>
-public sealed class ScoreCommand : Command<ScoreCommand.Settings>
+public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Settings>
 {
     public sealed class Settings : ModelRunSettings
     {
@@ -31,7 +31,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        CancellableRun.Execute("score", cancellation, (console, signals) => Run(s, console, signals));
+        CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
 
     private static int Run(Settings s, IAnsiConsole console, SignalCancellation signals)
     {
