@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace EdramFer.Cli.Commands;
 
 /// <summary><c>edram train</c>: trains EDRAM with progress, checkpoints and resume.</summary>
-public sealed class TrainCommand : Command<TrainCommand.Settings>
+public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
 {
     public sealed class Settings : DetectorSettings
     {
@@ -70,7 +70,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         // ends); SIGKILL loses at most the batches since the last one.
         using var signals = new SignalCancellation(cancellation);
         TrainResult? result = null;
-        AnsiConsole.Progress()
+        console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
@@ -96,7 +96,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (result is null) return 1;
         if (!result.Completed)
         {
-            AnsiConsole.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} at epoch {result.State.Epoch + 1}, batch {result.State.Batch}; checkpoint saved. Continue with --resume.[/]");
+            console.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} at epoch {result.State.Epoch + 1}, batch {result.State.Batch}; checkpoint saved. Continue with --resume.[/]");
             return 2;
         }
         var m = result.BestMetrics;
@@ -105,9 +105,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var table = new Table().AddColumns("class", "accuracy");
             foreach (var (label, acc) in m.PerClassAccuracy) table.AddRow(label, $"{acc:P1}");
             table.AddRow("[bold]overall[/]", $"[bold]{m.Accuracy:P2}[/]").AddRow("mean per class", $"{m.MeanPerClassAccuracy:P2}");
-            AnsiConsole.Write(table);
+            console.Write(table);
         }
-        AnsiConsole.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
+        console.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
         return 0;
     }
 }
