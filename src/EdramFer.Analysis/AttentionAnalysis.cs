@@ -29,39 +29,16 @@ public static class AttentionAnalysis
     public static AttentionRun Run(GlimpseScorer scorer, PreprocessOptions preprocess, IReadOnlyList<LabeledImage> images, FaceRegions? regions = null,
         int batchSize = 32, int threads = -1, IProgress<int>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(images);
-        var labels = scorer.Info.Labels;
-        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.OrdinalIgnoreCase);
-        var unknown = images.Select(i => i.Label.Trim()).Where(l => !index.ContainsKey(l)).Distinct().Take(5).ToList();
-        if (unknown.Count > 0)
-            throw new InvalidDataException($"labels {string.Join(", ", unknown.Select(u => $"'{u}'"))} are not among the model's ({string.Join(", ", labels)})");
-        var size = scorer.Info.InputSize;
-        var acc = new AttentionAccumulator(labels, scorer.Info.Steps, size, (regions ?? FaceRegions.Fer2013).ScaledTo(size), scorer.AlignCorners);
-        var traces = new List<(GlimpseTrace, int)>(images.Count);
-        var skipped = new List<(string, string)>();
-        using var preprocessor = new FacePreprocessor(preprocess);
+        using var collector = new AttentionCollector(scorer, preprocess, regions, batchSize, threads);
+        collector.CheckLabels(images.Select(i => i.Label));
         var chunk = Math.Max(1, batchSize) * 8;
         for (var start = 0; start < images.Count; start += chunk)
         {
-            var part = images.Skip(start).Take(chunk).ToList();
-            var pre = preprocessor.ProcessFiles(part.Select(p => p.Path).ToList(), threads);
-            var scored = scorer.Score(pre, batchSize);
-            for (var i = 0; i < part.Count; i++)
-            {
-                if (scored[i] is not { } trace)
-                {
-                    skipped.Add((part[i].Path, pre[i].Message));
-                    continue;
-                }
-                var label = index[part[i].Label.Trim()];
-                var stepPredicted = Enumerable.Range(0, trace.Steps).Select(trace.PredictedAt).ToArray();
-                acc.Add(part[i].Path, trace.Pixels, label, trace.Glimpses, trace.Predicted, stepPredicted);
-                traces.Add((trace, label));
-            }
+            collector.Add(images.Skip(start).Take(chunk).ToList());
             progress?.Report(Math.Min(images.Count, start + chunk));
         }
-        return new AttentionRun(acc.Build(), traces, skipped);
+        return collector.Build();
     }
 
     /// <summary>

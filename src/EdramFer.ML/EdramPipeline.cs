@@ -29,16 +29,38 @@ public static class EdramPipeline
     /// (model, detector files: the zip and its files can move together). A plain <c>mlContext.Model.Load</c> resolves them
     /// against the working directory instead.
     /// </summary>
+    /// <remarks>
+    /// Fails here, not on the first row, with the reason itself: a file that is not a readable zip
+    /// (<see cref="InvalidDataException"/> naming it), a model that is missing, not a regular file, or not the file
+    /// the pipeline was built with (its SHA-256 differs).
+    /// </remarks>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         RegisterTransforms(mlContext);
-        var model = mlContext.Model.Load(path, out inputSchema);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = System.IO.Path.GetFullPath(path);
+        RegularFile.Require(full, "pipeline zip");
+        ITransformer model;
+        try
+        {
+            model = mlContext.Model.Load(full, out inputSchema);
+        }
+        catch (Exception e) when (e is not (FileNotFoundException or OutOfMemoryException))
+        {
+            // ML.NET says "Failed to open a zip archive", its cause says why (e.g. "Central Directory corrupt").
+            var cause = e.InnerException is { } inner ? $" ({inner.Message.Trim()})" : "";
+            throw new InvalidDataException($"'{full}' is not a readable ML.NET pipeline zip: {e.Message.Trim()}{cause}", e);
+        }
+        var folder = System.IO.Path.GetDirectoryName(full)!;
         // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
-        foreach (var (payload, _) in Payloads(mlContext, model))
+        foreach (var (payload, kind) in Payloads(mlContext, model))
+        {
             PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
+            if (kind == ScoringKind) StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State.Verify(folder);
+        }
         return model;
     }
+
 
     /// <summary>
     /// The saved state of every <c>ApplyEdram</c> in <paramref name="model"/> (fitted or loaded): model reference, hash,

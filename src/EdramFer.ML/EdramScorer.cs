@@ -44,9 +44,8 @@ public sealed class EdramScorer : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var full = Path.GetFullPath(modelPath);
         if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
-        var sha = EdramModelInfo.Hash(full);
-        if (expectedSha256 is not null && !sha.Equals(expectedSha256, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"'{full}' has SHA-256 {sha}, but the pipeline was built with {expectedSha256}: a different model file");
+        RegularFile.Require(full, "EDRAM model file");
+        var sha = RequireSha256(full, expectedSha256);
         InferenceSession session;
         SessionDevice device;
         try
@@ -66,6 +65,15 @@ public sealed class EdramScorer : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The SHA-256 of <paramref name="fullPath"/>; throws naming both hashes when <paramref name="expected"/> is given and differs.</summary>
+    internal static string RequireSha256(string fullPath, string? expected)
+    {
+        var sha = EdramModelInfo.Hash(fullPath);
+        if (expected is not null && !sha.Equals(expected, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"'{fullPath}' has SHA-256 {sha}, but the pipeline was built with {expected}: a different model file");
+        return sha;
     }
 
     /// <summary>

@@ -81,7 +81,19 @@ public sealed record EdramScoringState
     }
 
     /// <summary>Opens the model this state refers to (see <see cref="Candidates"/>), checking its hash.</summary>
-    internal EdramScorer Open(string? pipelineFolder)
+    internal EdramScorer Open(string? pipelineFolder) =>
+        EdramScorer.Load(Resolve(pipelineFolder), GpuDeviceId, FallbackToCpu, IntraOpThreads, Sha256);
+
+    /// <summary>Checks, without opening a session, that the model resolves to a regular file with the saved hash.</summary>
+    internal void Verify(string? pipelineFolder)
+    {
+        var path = Resolve(pipelineFolder);
+        RegularFile.Require(path, "EDRAM model file of the pipeline");
+        EdramScorer.RequireSha256(path, Sha256);
+    }
+
+    /// <summary>The first of <see cref="Candidates"/> that exists; throws naming every path tried.</summary>
+    private string Resolve(string? pipelineFolder)
     {
         var candidates = Candidates(pipelineFolder);
         var found = candidates.FirstOrDefault(File.Exists)
@@ -89,7 +101,7 @@ public sealed record EdramScoringState
                         $"The EDRAM model of this pipeline ('{ModelPath}', SHA-256 {Sha256}) was not found at {string.Join(" or ", candidates.Select(c => $"'{c}'"))}; " +
                         $"keep it at the same place relative to the zip, load the zip with EdramPipeline.Load, or set {EdramPipeline.ModelFolderVariable} to its folder",
                         ModelPath);
-        return EdramScorer.Load(found, GpuDeviceId, FallbackToCpu, IntraOpThreads, Sha256);
+        return found;
     }
 
     /// <summary>

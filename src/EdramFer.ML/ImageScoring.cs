@@ -5,7 +5,13 @@ using Microsoft.ML.Data;
 namespace EdramFer.ML;
 
 /// <summary>The result for one image path: label and probabilities (NaN when the image failed), status and error.</summary>
-public sealed record ImageScore(string Label, float[] Probabilities, float Valence, float Arousal, bool FaceFound, string Error);
+public sealed record ImageScore(string Label, float[] Probabilities, float Valence, float Arousal, bool FaceFound, string Error)
+{
+    /// <summary>The face that was scored, in source-image pixels (the largest one when there were several); null when none was found or not known.</summary>
+    public FaceBox? Face { get; init; }
+    /// <summary>Faces the winning detector found (0 when none or not known, e.g. through a saved pipeline).</summary>
+    public int FaceCount { get; init; }
+}
 
 /// <summary>Scores image files in batches; what <c>edram score</c> and <c>edram evaluate</c> run on.</summary>
 public abstract class ImageBatchScorer : IDisposable
@@ -65,7 +71,11 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
                     va ? batch.ValenceArousal[2 * k] : float.NaN,
                     va ? batch.ValenceArousal[2 * k + 1] : float.NaN,
                     r.FaceFound,
-                    r.HasPixels ? "" : r.Message);
+                    r.HasPixels ? "" : r.Message)
+                {
+                    Face = r.FaceFound ? r.Face : null,
+                    FaceCount = r.FaceFound ? Math.Max(1, r.FaceCount) : 0,
+                };
             }
         }
         return results;

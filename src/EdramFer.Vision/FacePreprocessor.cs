@@ -148,12 +148,13 @@ public sealed class FacePreprocessor : IDisposable
                 whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None);
         }
 
-        var (face, kind) = DetectLargest(image);
+        var (face, kind, count) = DetectLargest(image);
         if (face is { } f)
         {
             var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
             var pixels = FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
-            return Done(PreprocessStatus.Ok, source, $"{source}: face found by {kind} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}", pixels, f, kind);
+            return Done(PreprocessStatus.Ok, source, $"{source}: face found by {kind} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}", pixels, f, kind)
+                with { FaceCount = count };
         }
         switch (Options.NoFacePolicy)
         {
@@ -169,8 +170,8 @@ public sealed class FacePreprocessor : IDisposable
         }
     }
 
-    /// <summary>First detector of the chain that finds a face wins; its largest face, in source pixels.</summary>
-    private (FaceBox?, DetectorKind?) DetectLargest(Mat image)
+    /// <summary>First detector of the chain that finds a face wins; its largest face, in source pixels, and how many it found.</summary>
+    private (FaceBox?, DetectorKind?, int) DetectLargest(Mat image)
     {
         int w = image.Width, h = image.Height;
         var shortSide = Math.Min(w, h);
@@ -190,14 +191,16 @@ public sealed class FacePreprocessor : IDisposable
                 var input = pool.Kind == DetectorKind.Ssd ? image : detection;
                 double sx = (double)w / input.Width, sy = (double)h / input.Height;
                 FaceBox? best = null;
+                var count = 0;
                 foreach (var f in pool.Detect(input))
                 {
                     if (DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h) is not { } b) continue;
+                    count++;
                     if (best is null || IsBetter(b, best.Value)) best = b;
                 }
-                if (best is not null) return (best, pool.Kind);
+                if (best is not null) return (best, pool.Kind, count);
             }
-            return (null, null);
+            return (null, null, 0);
         }
         finally
         {

@@ -64,6 +64,9 @@ public sealed record PreprocessResult(
     FaceBox? Face,
     DetectorKind? Detector)
 {
+    /// <summary>Faces the winning detector found; <see cref="Face"/> is the largest of them (0 without detection).</summary>
+    public int FaceCount { get; init; }
+
     /// <summary>The file path or source name the result is for.</summary>
     public string Source { get; init; } = "";
 

@@ -8,7 +8,7 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace EdramFer.Cli.Tests;
 
-/// <summary><c>edram evaluate</c> run as a process, checked against a direct ONNX Runtime loop over the same tensors.</summary>
+/// <summary><c>edram evaluate</c> run in process (CommandAppTester), checked against a direct ONNX Runtime loop over the same tensors.</summary>
 public class EvaluateCommandTests
 {
     /// <summary>FER2013 PublicTest images, 4 + class index of each class (uneven, so no constant guess scores 1/7).</summary>

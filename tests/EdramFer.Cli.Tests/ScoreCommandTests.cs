@@ -5,10 +5,10 @@ using EdramFer.Tests.Shared;
 
 namespace EdramFer.Cli.Tests;
 
-/// <summary>Runs the built <c>edram</c> (edram.dll next to the tests) as a process, like a user would.</summary>
+/// <summary><c>edram score</c> in process (CommandAppTester); ScoreReliabilityTests runs the built tool as a process.</summary>
 public class ScoreCommandTests
 {
-    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args) => EdramCli.Run(workingDirectory, args);
+    internal static (int Code, string Output) Edram(string workingDirectory, params string[] args) => InProcessEdram.Run(workingDirectory, args);
 
     /// <summary>A CSV mixing good muxspace photos (relative paths), a corrupt file, a missing file, a face-less image and an empty path.</summary>
     private static string MixedCsv(string dir, int good)
@@ -44,7 +44,8 @@ public class ScoreCommandTests
         Assert.True(code == 0, output);
         var rows = ReadCsv(Path.Combine(dir, "out.csv"));
         Assert.Equal(10, rows.Count);
-        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "error", "input_label", "note"],
+        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found",
+            "face_count", "face_x", "face_y", "face_width", "face_height", "error", "input_label", "note"], // face columns: issue #14 item 4
             File.ReadLines(Path.Combine(dir, "out.csv")).First().Split(','));
         foreach (var good in rows.Take(6))
         {

@@ -75,9 +75,9 @@ public class EdramPipelineTests
             .Fit(data);
         ml.Model.Save(fitted, data.Schema, zip);
         File.AppendAllText(model, "tampered"); // same path, other bytes
-        var reloaded = EdramPipeline.Load(new MLContext(seed: 1), zip, out _);
-        var e = Assert.ThrowsAny<Exception>(() => ml.Data.CreateEnumerable<Scored>(reloaded.Transform(data), false).ToList());
-        Assert.Contains("but the pipeline was built with", (e.InnerException ?? e).Message + e.Message);
+        // EdramPipeline.Load now checks the model when it loads (issue #14 item 15): the reason comes unwrapped, before any row.
+        var e = Assert.Throws<InvalidDataException>(() => EdramPipeline.Load(new MLContext(seed: 1), zip, out _));
+        Assert.Contains("but the pipeline was built with", e.Message);
     }
 
     /// <summary>

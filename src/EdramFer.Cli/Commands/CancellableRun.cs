@@ -1,28 +1,20 @@
-using Spectre.Console;
-
 namespace EdramFer.Cli.Commands;
 
-/// <summary>Runs a command's body with Ctrl-C wired to cancellation and its expected failures turned into exit code 1.</summary>
+/// <summary>
+/// Runs a command's body with SIGINT (Ctrl-C), SIGTERM and SIGHUP wired to cancellation, removed afterwards. Failures
+/// propagate to the one error-to-exit-code mapping (<see cref="CliErrors"/>, installed by <see cref="EdramApp"/>).
+/// </summary>
 internal static class CancellableRun
 {
-    public static int Execute(string command, CancellationToken cancellation, Func<IAnsiConsole, CancellationToken, int> run)
+    /// <summary>Exit code of a run stopped by a signal (state saved where the command has state).</summary>
+    public const int Interrupted = 2;
+
+    public static int Execute(CancellationToken cancellation, Func<SignalCancellation, int> run)
     {
-        var console = AnsiConsole.Console;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return run(console, cts.Token);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            console.MarkupLine($"[red]{command} failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var signals = new SignalCancellation(cancellation);
+        return run(signals);
     }
+
+    /// <summary>" by SIGTERM" (etc.) when a signal stopped the run, else "".</summary>
+    public static string By(SignalCancellation signals) => signals.Received is { } s ? $" by {s}" : "";
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EdramFer.Cli.Scoring;
@@ -20,7 +19,7 @@ namespace EdramFer.Cli.Commands;
 /// preprocessing are counted as errors and left out of every metric. Exit codes: 0 done, 1 the run failed (unknown
 /// labels, no usable row, bad model or CSV), 2 interrupted (no report written).
 /// </summary>
-public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : ModelRunSettings
     {
@@ -44,120 +43,119 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     private sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
-        CancellableRun.Execute("evaluate", cancellation, (console, token) => Run(s, console, token));
+        CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
 
-    private static int Run(Settings s, IAnsiConsole console, CancellationToken cancel)
+    private static int Run(Settings s, IAnsiConsole console, SignalCancellation signals)
     {
-        var input = Path.GetFullPath(s.Input);
+        using var guard = s.Report is { } report ? OutputGuard.Acquire(s.Input, report, "--report") : null;
         using var scorer = s.OpenScorer();
         var labels = scorer.Labels;
         var ml = new MLContext(seed: 0);
         // Redirected output (logs, CI) gets Spectre's 80 columns, which wraps the confusion matrix: widen it to fit.
-        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
+        if (!console.Profile.Out.IsTerminal) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
+        var (rows, hasValence, hasArousal) = CheckTruth(s, ml, labels);
+        var scoreVa = (hasValence || hasArousal) && scorer.HasValenceArousal;
+        if ((hasValence || hasArousal) && !scorer.HasValenceArousal)
+            console.MarkupLine("[yellow]The CSV has valence/arousal columns but the model's valence/arousal head was not trained: no valence/arousal metrics.[/]");
 
-        // Pass 1 (cheap): the truth of every row, so a wrong label fails before any image is scored.
-        var truth = new List<(string Label, float? Valence, float? Arousal)>();
+        var scored = new List<Scored>((int)Math.Min(rows, int.MaxValue));
+        var errors = new List<string>();
+        console.MarkupLine($"Evaluating {rows:N0} rows of {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
+        var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "evaluating"));
+        var result = run.Run(console, signals.Token, chunk =>
+        {
+            var results = scorer.Score(chunk.Select(r => r.ResolvedPath).ToList());
+            for (var k = 0; k < chunk.Count; k++)
+            {
+                var (row, r) = (chunk[k], results[k]);
+                var error = row.PathError ?? r.Error;
+                if (error.Length > 0)
+                {
+                    errors.Add($"{row.Path}: {error}");
+                    continue;
+                }
+                scored.Add(new Scored(row.Fields[s.LabelColumn], r.Probabilities, EdramScorer.ArgMax(r.Probabilities), r.Valence, r.Arousal,
+                    hasValence ? Affect(row.Fields[ValenceColumn], ValenceColumn, row.Line) : null,
+                    hasArousal ? Affect(row.Fields[ArousalColumn], ArousalColumn, row.Line) : null));
+            }
+            return [];
+        });
+        if (result.Interrupted)
+        {
+            console.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} after {result.Rows:N0} of {result.Total:N0} rows: no metrics computed, no report written.[/]");
+            return CancellableRun.Interrupted;
+        }
+        ReportErrors(console, errors, rows);
+        if (scored.Count == 0) throw new InvalidDataException($"none of the {rows:N0} rows could be scored: no metrics");
+        var metrics = Evaluate(ml, labels, scored);
+        var values = Report(labels, metrics, scored, errors.Count, scoreVa && hasValence, scoreVa && hasArousal);
+        Print(console, labels, metrics, values, scored.Count, errors.Count, result.Elapsed);
+        if (s.Report is { } path) WriteReport(console, path, values);
+        return 0;
+    }
+
+    /// <summary>
+    /// The cheap first pass: every label known to the model and every valence/arousal a number, so a wrong CSV fails
+    /// before any image is scored. Returns the row count and which affect columns exist.
+    /// </summary>
+    private static (long Rows, bool HasValence, bool HasArousal) CheckTruth(Settings s, MLContext ml, IReadOnlyList<string> labels)
+    {
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        long rows = 0;
         bool hasValence, hasArousal;
-        using (var reader = new CsvInput(input, s.ImageColumn))
+        using (var reader = new CsvInput(s.Input, s.ImageColumn))
         {
             if (!reader.Header.Contains(s.LabelColumn))
                 throw new InvalidDataException($"'{s.Input}' has no column '{s.LabelColumn}' (columns: {string.Join(", ", reader.Header)}); use --label-column");
             hasValence = reader.Header.Contains(ValenceColumn);
             hasArousal = reader.Header.Contains(ArousalColumn);
-            for (var row = 1; reader.Next() is { } r; row++)
-                truth.Add((r.Fields[s.LabelColumn],
-                    hasValence ? Affect(r.Fields[ValenceColumn], ValenceColumn, row) : null,
-                    hasArousal ? Affect(r.Fields[ArousalColumn], ArousalColumn, row) : null));
+            for (; reader.Next() is { } r; rows++)
+            {
+                distinct.Add(r.Fields[s.LabelColumn]);
+                if (hasValence) Affect(r.Fields[ValenceColumn], ValenceColumn, r.Line);
+                if (hasArousal) Affect(r.Fields[ArousalColumn], ArousalColumn, r.Line);
+            }
         }
-        if (truth.Count == 0) throw new InvalidDataException($"'{s.Input}' has a header but no rows");
+        if (rows == 0) throw new InvalidDataException($"'{s.Input}' has a header but no rows");
         // MapLabelToKey's fit is the check: case-insensitive, and its error names every unknown label and the column.
         var labelDefinition = SchemaDefinition.Create(typeof(LabelRow));
         labelDefinition[nameof(LabelRow.LabelText)].ColumnName = s.LabelColumn;
         try
         {
             ml.Transforms.MapLabelToKey("__Label", labels, s.LabelColumn).Fit(ml.Data.LoadFromEnumerable(
-                truth.Select(t => t.Label).Distinct().Select(l => new LabelRow { LabelText = l }).ToList(), labelDefinition));
+                distinct.Select(l => new LabelRow { LabelText = l }).ToList(), labelDefinition));
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"'{s.Input}': {e.Message}", e);
         }
-        var scoreVa = (hasValence || hasArousal) && scorer.HasValenceArousal;
-        if ((hasValence || hasArousal) && !scorer.HasValenceArousal)
-            console.MarkupLine("[yellow]The CSV has valence/arousal columns but the model's valence/arousal head was not trained: no valence/arousal metrics.[/]");
+        return (rows, hasValence, hasArousal);
+    }
 
-        // Pass 2: score in chunks, as `edram score` does.
-        var scored = new List<Scored>(truth.Count);
-        var errors = new List<string>();
-        var watch = Stopwatch.StartNew();
-        var interrupted = false;
-        console.MarkupLine($"Evaluating {truth.Count:N0} rows of {Path.GetFileName(input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
-        using (var reader = new CsvInput(input, s.ImageColumn))
-        {
-            var chunkSize = Math.Max(1, s.BatchSize) * 8;
-            console.Progress().AutoClear(false).HideCompleted(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("evaluating", maxValue: truth.Count);
-                    var rows = new List<CsvInput.Row>(chunkSize);
-                    var done = 0;
-                    while (!interrupted)
-                    {
-                        rows.Clear();
-                        while (rows.Count < chunkSize && reader.Next() is { } row) rows.Add(row);
-                        if (rows.Count == 0) break;
-                        var results = scorer.Score(rows.Select(r => r.ResolvedPath).ToList());
-                        for (var k = 0; k < rows.Count; k++, done++)
-                        {
-                            var r = results[k];
-                            var error = rows[k].PathError ?? r.Error;
-                            if (error.Length > 0)
-                            {
-                                errors.Add($"{rows[k].Path}: {error}");
-                                continue;
-                            }
-                            var t = truth[done];
-                            scored.Add(new Scored(t.Label, r.Probabilities, EdramScorer.ArgMax(r.Probabilities), r.Valence, r.Arousal, t.Valence, t.Arousal));
-                        }
-                        task.Value = done;
-                        task.Description = $"evaluating {done:N0}/{truth.Count:N0} ({done / Math.Max(1e-3, watch.Elapsed.TotalSeconds):F1} images/s)";
-                        interrupted = cancel.IsCancellationRequested;
-                    }
-                });
-        }
-        if (interrupted)
-        {
-            console.MarkupLine("[yellow]Interrupted: no metrics computed, no report written.[/]");
-            return 2;
-        }
-        if (errors.Count > 0)
-        {
-            console.MarkupLine($"[yellow]{errors.Count:N0} of {truth.Count:N0} rows failed preprocessing and are excluded from every metric:[/]");
-            foreach (var e in errors.Take(5)) console.MarkupLine($"  [yellow]{e.EscapeMarkup()}[/]");
-            if (errors.Count > 5) console.MarkupLine($"  [yellow]... and {errors.Count - 5:N0} more[/]");
-        }
-        if (scored.Count == 0) throw new InvalidDataException($"none of the {truth.Count:N0} rows could be scored: no metrics");
+    private static void ReportErrors(IAnsiConsole console, List<string> errors, long rows)
+    {
+        if (errors.Count == 0) return;
+        console.MarkupLine($"[yellow]{errors.Count:N0} of {rows:N0} rows failed preprocessing and are excluded from every metric:[/]");
+        foreach (var e in errors.Take(5)) console.MarkupLine($"  [yellow]{e.EscapeMarkup()}[/]");
+        if (errors.Count > 5) console.MarkupLine($"  [yellow]... and {errors.Count - 5:N0} more[/]");
+    }
 
-        var metrics = Evaluate(ml, labels, scored);
-        var report = Report(labels, metrics, scored, errors.Count, scoreVa && hasValence, scoreVa && hasArousal);
-        Print(console, labels, metrics, report, scored.Count, errors.Count, watch.Elapsed);
-        if (s.Report is { } path)
-        {
-            var full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            console.MarkupLine($"Wrote {full.EscapeMarkup()}");
-        }
-        return 0;
+    /// <summary>Writes the report through a temporary file, so a reader never sees half of it.</summary>
+    private static void WriteReport(IAnsiConsole console, string path, Dictionary<string, object?> values)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(values, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(temp, full, overwrite: true);
+        console.MarkupLine($"Wrote {full.EscapeMarkup()}");
     }
 
     /// <summary>A valence or arousal value: null when empty or outside [-1, 1] (AffectNet marks "none" as -2).</summary>
-    private static float? Affect(string text, string column, int row)
+    private static float? Affect(string text, string column, long line)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-            throw new InvalidDataException($"row {row}: '{column}' is '{text}', expected a number in [-1, 1] or empty");
+            throw new InvalidDataException($"line {line}: '{column}' is '{text}', expected a number in [-1, 1] or empty");
         return v is >= -1f and <= 1f ? v : null;
     }
 

@@ -13,7 +13,7 @@ namespace EdramFer.Cli.Commands;
 /// prints the measured differences. Exit codes: 0 written and within tolerance, 1 bad arguments, unreadable checkpoint or
 /// failed parity (no file is left behind).
 /// </summary>
-public sealed class ExportCommand : Command<ExportCommand.Settings>
+public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -57,46 +57,38 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
     {
         var options = new OnnxExportOptions { Opset = s.Opset, FoldBatchNorm = !s.BatchNormNodes, FlipAveraging = s.FlipAveraging };
         OnnxExportReport report;
-        try
+        if (s.RandomPreset is { } preset)
         {
-            if (s.RandomPreset is { } preset)
+            var labels = s.Labels.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var config = EdramConfig.FromPreset(preset) with { Classes = labels.Length };
+            using var model = EdramOnnxExporter.CreateRandomModel(config, s.Seed);
+            report = EdramOnnxExporter.Export(model, new TrainState { Config = config, Labels = labels }, s.Output, options);
+        }
+        else
+        {
+            var path = Training.Train.Checkpoint.Resolve(s.Checkpoint!);
+            console.MarkupLine($"Checkpoint [blue]{path.EscapeMarkup()}[/]");
+            var (state, model) = Training.Train.Checkpoint.LoadModel(path);
+            if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
+            else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
+                console.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
+                                   "unless you pass --detector, or export with --inference-detector haar.[/]");
+            using (model)
             {
-                var labels = s.Labels.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                var config = EdramConfig.FromPreset(preset) with { Classes = labels.Length };
-                using var model = EdramOnnxExporter.CreateRandomModel(config, s.Seed);
-                report = EdramOnnxExporter.Export(model, new TrainState { Config = config, Labels = labels }, s.Output, options);
-            }
-            else
-            {
-                var path = Training.Train.Checkpoint.Resolve(s.Checkpoint!);
-                AnsiConsole.MarkupLine($"Checkpoint [blue]{path.EscapeMarkup()}[/]");
-                var (state, model) = Training.Train.Checkpoint.LoadModel(path);
-                if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
-                else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
-                    AnsiConsole.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
-                                           "unless you pass --detector, or export with --inference-detector haar.[/]");
-                using (model)
+                report = EdramOnnxExporter.Export(model, state, s.Output, options);
+                if (s.WeightsOnly != null)
                 {
-                    report = EdramOnnxExporter.Export(model, state, s.Output, options);
-                    if (s.WeightsOnly != null)
-                    {
-                        Training.Train.Checkpoint.SaveForInference(s.WeightsOnly, state, model);
-                        AnsiConsole.MarkupLine($"Weights-only checkpoint [blue]{s.WeightsOnly.EscapeMarkup()}[/] ({new FileInfo(s.WeightsOnly).Length / 1e6:F1} MB)");
-                    }
+                    Training.Train.Checkpoint.SaveForInference(s.WeightsOnly, state, model);
+                    console.MarkupLine($"Weights-only checkpoint [blue]{s.WeightsOnly.EscapeMarkup()}[/] ({new FileInfo(s.WeightsOnly).Length / 1e6:F1} MB)");
                 }
             }
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
-        {
-            AnsiConsole.MarkupLine($"[red]Export failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
         }
 
         var table = new Table().AddColumns("output", "max |onnx − torch|");
         foreach (var (name, diff) in report.Parity.MaxAbsDiff) table.AddRow(name, diff.ToString("E2"));
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Wrote [green]{report.Path.EscapeMarkup()}[/]: {report.Bytes / 1e6:F1} MB, opset {report.Opset}, {report.Nodes} nodes, " +
-                               $"{report.InitializerElements / 1e6:F1} M stored values; parity on {report.Parity.Images} images within 1e-4.");
+        console.Write(table);
+        console.MarkupLine($"Wrote [green]{report.Path.EscapeMarkup()}[/]: {report.Bytes / 1e6:F1} MB, opset {report.Opset}, {report.Nodes} nodes, " +
+                           $"{report.InitializerElements / 1e6:F1} M stored values; parity on {report.Parity.Images} images within 1e-4.");
         return 0;
     }
 

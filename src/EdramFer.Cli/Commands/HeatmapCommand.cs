@@ -12,7 +12,7 @@ namespace EdramFer.Cli.Commands;
 /// intra-class variance, and the share of glimpse area on eyes / mouth / rest of the face; PNG files plus the CSV and
 /// JSON numbers behind them (docs/analysis.md). Exit codes: 0 done, 1 the run failed.
 /// </summary>
-public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
+public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapCommand.Settings>
 {
     public sealed class Settings : ModelRunSettings
     {
@@ -41,74 +41,83 @@ public sealed class HeatmapCommand : Command<HeatmapCommand.Settings>
         }
     }
 
-    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
+        CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
+
+    private static int Run(Settings s, IAnsiConsole console, SignalCancellation signals)
     {
-        var console = AnsiConsole.Console;
-        try
+        var (count, labels) = Survey(s, console);
+        var (device, fallback) = s.ParseGpu();
+        using var scorer = GlimpseScorer.Load(s.Model, device, fallback, s.Threads);
+        using var collector = new AttentionCollector(scorer, s.Preprocess(scorer.Info), FaceRegions.Fer2013, s.BatchSize, s.Threads > 0 ? s.Threads : -1);
+        collector.CheckLabels(labels); // before any image is scored
+        console.MarkupLine($"Analysing {count:N0} images with {Path.GetFileName(s.Model).EscapeMarkup()} ({scorer.Info.Steps} glimpses) on {scorer.Device.Name.EscapeMarkup()}");
+        if (scorer.IsRandomWeights)
+            console.MarkupLine("[yellow]The model has random weights (edram.training_data): its heat maps show no learned attention.[/]");
+        var selector = new RowSelector(s);
+        var result = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "analysing"))
+            .Run(console, signals.Token, chunk =>
+            {
+                collector.Add(chunk.Select(selector.Select).OfType<LabeledImage>().ToList());
+                return [];
+            });
+        if (result.Interrupted)
         {
-            var images = ReadLabeled(s, console);
-            var (device, fallback) = s.ParseGpu();
-            using var scorer = GlimpseScorer.Load(s.Model, device, fallback, s.Threads);
-            var preprocess = s.Preprocess(scorer.Info);
-            console.MarkupLine($"Analysing {images.Count:N0} images with {Path.GetFileName(s.Model).EscapeMarkup()} ({scorer.Info.Steps} glimpses) on {scorer.Device.Name.EscapeMarkup()}");
-            if (scorer.IsRandomWeights)
-                console.MarkupLine("[yellow]The model has random weights (edram.training_data): its heat maps show no learned attention.[/]");
-            AttentionRun run = null!;
-            console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("scoring", maxValue: Math.Max(1, images.Count));
-                    run = AttentionAnalysis.Run(scorer, preprocess, images, FaceRegions.Fer2013, s.BatchSize, s.Threads > 0 ? s.Threads : -1,
-                        new Progress<int>(done => task.Value = done));
-                    task.Value = task.MaxValue;
-                });
-            var files = AttentionAnalysis.Write(run, s.Output, Path.GetFileName(s.Model), scorer.IsRandomWeights, scorer.AlignCorners);
-            Report(console, run.Summary);
-            foreach (var (path, reason) in run.Skipped.Take(5)) console.MarkupLine($"[yellow]skipped[/] {path.EscapeMarkup()}: {reason.EscapeMarkup()}");
-            if (run.Skipped.Count > 5) console.MarkupLine($"[yellow]... {run.Skipped.Count - 5} more skipped (summary.json lists up to 100)[/]");
-            console.MarkupLine($"Wrote {files.Count} files to {Path.GetFullPath(s.Output).EscapeMarkup()}");
-            return run.Summary.TotalImages > 0 ? 0 : Fail(console, "no image could be preprocessed");
+            console.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} after {result.Rows:N0} of {result.Total:N0} rows: no files written.[/]");
+            return CancellableRun.Interrupted;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            return Fail(console, e.Message);
-        }
+        var run = collector.Build();
+        var files = AttentionAnalysis.Write(run, s.Output, Path.GetFileName(s.Model), scorer.IsRandomWeights, scorer.AlignCorners);
+        Report(console, run.Summary);
+        foreach (var (path, reason) in run.Skipped.Take(5)) console.MarkupLine($"[yellow]skipped[/] {path.EscapeMarkup()}: {reason.EscapeMarkup()}");
+        if (run.Skipped.Count > 5) console.MarkupLine($"[yellow]... {run.Skipped.Count - 5} more skipped (summary.json lists up to 100)[/]");
+        console.MarkupLine($"Wrote {files.Count} files to {Path.GetFullPath(s.Output).EscapeMarkup()}");
+        if (run.Summary.TotalImages == 0) throw new InvalidDataException("no image could be preprocessed");
+        return 0;
     }
 
-    private static int Fail(IAnsiConsole console, string message)
-    {
-        console.MarkupLine($"[red]heatmap failed:[/] {message.EscapeMarkup()}");
-        return 1;
-    }
-
-    /// <summary>The CSV's (path, label) rows; rows with an empty path or label are reported and left out.</summary>
-    private static List<LabeledImage> ReadLabeled(Settings s, IAnsiConsole console)
+    /// <summary>The cheap first pass: checks the columns, reports rows left out, counts the images used and collects their labels.</summary>
+    private static (int Count, HashSet<string> Labels) Survey(Settings s, IAnsiConsole console)
     {
         using var reader = new CsvInput(s.Input, s.ImageColumn);
         if (!reader.Header.Contains(s.LabelColumn))
             throw new InvalidDataException($"'{s.Input}' has no column '{s.LabelColumn}' (columns: {string.Join(", ", reader.Header)}); use --label-column");
-        var filter = s.Filter;
-        if (filter is { } f && !reader.Header.Contains(f.Column))
+        if (s.Filter is { } f && !reader.Header.Contains(f.Column))
             throw new InvalidDataException($"'{s.Input}' has no column '{f.Column}' (columns: {string.Join(", ", reader.Header)}) for --where");
-        var images = new List<LabeledImage>();
-        var perClass = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        var bad = 0;
+        var selector = new RowSelector(s, console);
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        var count = 0;
         while (reader.Next() is { } row)
         {
-            if (filter is { } w && row.Fields[w.Column] != w.Value) continue;
+            if (selector.Select(row) is not { } image) continue;
+            labels.Add(image.Label);
+            count++;
+        }
+        if (count == 0) throw new InvalidDataException($"'{s.Input}' has no rows with an image path and a label{(s.Filter is { } g ? $" where {g.Column} = '{g.Value}'" : "")}");
+        return (count, labels);
+    }
+
+    /// <summary>Which rows the analysis uses: --where, a path and a label, at most --per-class of each class in CSV order.</summary>
+    private sealed class RowSelector(Settings s, IAnsiConsole? console = null)
+    {
+        private readonly Dictionary<string, int> _perClass = new(StringComparer.OrdinalIgnoreCase);
+        private readonly (string Column, string Value)? _filter = s.Filter;
+        private int _bad;
+
+        public LabeledImage? Select(CsvInput.Row row)
+        {
+            if (_filter is { } w && row.Fields[w.Column] != w.Value) return null;
             var label = row.Fields[s.LabelColumn].Trim();
             if (row.PathError is not null || label.Length == 0)
             {
-                if (bad++ < 5) console.MarkupLine($"[yellow]left out:[/] {(row.PathError ?? $"'{row.Path}': empty '{s.LabelColumn}'").EscapeMarkup()}");
-                continue;
+                if (_bad++ < 5) console?.MarkupLine($"[yellow]left out:[/] {(row.PathError ?? $"'{row.Path}': empty '{s.LabelColumn}'").EscapeMarkup()}");
+                return null;
             }
-            var n = perClass.GetValueOrDefault(label);
-            if (s.PerClass > 0 && n >= s.PerClass) continue;
-            perClass[label] = n + 1;
-            images.Add(new LabeledImage(row.ResolvedPath, label));
+            var n = _perClass.GetValueOrDefault(label);
+            if (s.PerClass > 0 && n >= s.PerClass) return null;
+            _perClass[label] = n + 1;
+            return new LabeledImage(row.ResolvedPath, label);
         }
-        if (images.Count == 0) throw new InvalidDataException($"'{s.Input}' has no rows with an image path and a label{(filter is { } g ? $" where {g.Column} = '{g.Value}'" : "")}");
-        return images;
     }
 
     private static void Report(IAnsiConsole console, AttentionSummary s)

@@ -36,16 +36,22 @@ public class ModelRunSettings : DetectorSettings
         return base.Validate();
     }
 
+    /// <summary>Rows per chunk of a CSV run: eight ONNX Runtime batches (progress is saved per chunk).</summary>
+    public int ChunkSize => Math.Max(1, BatchSize) * 8;
+
     /// <summary>True when --model is a saved ML.NET pipeline.</summary>
     public bool IsPipeline => Model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>(device id, fallback) for --gpu: none → (null, false); auto → (0, true); N → (N, false).</summary>
-    public (int? Device, bool Fallback) ParseGpu() => Gpu.Trim().ToLowerInvariant() switch
+    public (int? Device, bool Fallback) ParseGpu() => ParseGpu(Gpu);
+
+    /// <summary>The one parser of --gpu values (score, evaluate, heatmap, pipeline, scanpath).</summary>
+    public static (int? Device, bool Fallback) ParseGpu(string gpu) => gpu.Trim().ToLowerInvariant() switch
     {
         "none" or "cpu" => (null, false),
         "auto" => (0, true),
         var g when int.TryParse(g, out var id) && id >= 0 => (id, false),
-        _ => throw new ArgumentException($"--gpu must be a device id, auto or none; got '{Gpu}'"),
+        _ => throw new ArgumentException($"--gpu must be a device id, auto or none; got '{gpu}'"),
     };
 
     /// <summary>Opens the model: the batched ONNX path for .onnx, ML.NET for a pipeline .zip.</summary>

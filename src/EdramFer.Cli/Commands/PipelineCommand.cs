@@ -11,7 +11,7 @@ namespace EdramFer.Cli.Commands;
 /// ApplyEdram) as a zip that <c>edram score --model x.zip</c> and <c>mlContext.Model.Load</c> read. The zip refers to
 /// the .onnx by its path relative to the zip's folder and its SHA-256 (see <see cref="EdramScoringOptions.PipelineFolder"/>). Exit codes: 0 saved, 1 failed.
 /// </summary>
-public sealed class PipelineCommand : Command<PipelineCommand.Settings>
+public sealed class PipelineCommand(IAnsiConsole console) : Command<PipelineCommand.Settings>
 {
     public sealed class Settings : DetectorSettings
     {
@@ -32,41 +32,33 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        try
+        var gpu = new ModelRunSettings { Model = s.Model, Input = "-", Gpu = s.Gpu }.ParseGpu();
+        var output = Path.GetFullPath(s.Output);
+        var ml = new MLContext(seed: 0);
+        var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions
         {
-            var gpu = new ModelRunSettings { Model = s.Model, Input = "-", Gpu = s.Gpu }.ParseGpu();
-            var output = Path.GetFullPath(s.Output);
-            var ml = new MLContext(seed: 0);
-            var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions
-            {
-                ModelPath = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
-                PipelineFolder = Path.GetDirectoryName(output), // the zip refers to the model relative to itself
-            });
-            var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);
-            var pipeline = ml.Transforms.PreprocessFace(new FaceCroppingOptions
-            {
-                OutputColumnName = "Face", InputColumnName = "path", Preprocess = preprocess, PipelineFolder = Path.GetDirectoryName(output),
-            }).Append(scoring);
-            var empty = ml.Data.LoadFromEnumerable(Array.Empty<PathRow>());
-            var model = pipeline.Fit(empty);
-            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-            var temp = output + ".tmp";
-            ml.Model.Save(model, empty.Schema, temp);
-            File.Move(temp, output, overwrite: true);
-            var reference = EdramPipeline.FindScoring(ml, model).Single().ModelPath;
-            AnsiConsole.MarkupLine($"Saved {output.EscapeMarkup()}: PreprocessFace (detectors {string.Join(",", preprocess.Detectors).EscapeMarkup()}) + ApplyEdram " +
-                                   $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}). The zip refers to the model as '{reference.EscapeMarkup()}' " +
-                                   (Path.IsPathRooted(reference)
-                                       ? $"by absolute path, as it shares no folder with the zip; elsewhere, put it next to the zip or set {EdramPipeline.ModelFolderVariable}"
-                                       : "relative to itself: move the two together") +
-                                   "; its SHA-256 is checked on load.");
-            return 0;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
+            ModelPath = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
+            PipelineFolder = Path.GetDirectoryName(output), // the zip refers to the model relative to itself
+        });
+        var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);
+        var pipeline = ml.Transforms.PreprocessFace(new FaceCroppingOptions
         {
-            AnsiConsole.MarkupLine($"[red]pipeline failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
-        }
+            OutputColumnName = "Face", InputColumnName = "path", Preprocess = preprocess, PipelineFolder = Path.GetDirectoryName(output),
+        }).Append(scoring);
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<PathRow>());
+        var model = pipeline.Fit(empty);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var temp = output + ".tmp";
+        ml.Model.Save(model, empty.Schema, temp);
+        File.Move(temp, output, overwrite: true);
+        var reference = EdramPipeline.FindScoring(ml, model).Single().ModelPath;
+        console.MarkupLine($"Saved {output.EscapeMarkup()}: PreprocessFace (detectors {string.Join(",", preprocess.Detectors).EscapeMarkup()}) + ApplyEdram " +
+                               $"({string.Join(", ", scoring.ModelInfo.Labels).EscapeMarkup()}). The zip refers to the model as '{reference.EscapeMarkup()}' " +
+                               (Path.IsPathRooted(reference)
+                                   ? $"by absolute path, as it shares no folder with the zip; elsewhere, put it next to the zip or set {EdramPipeline.ModelFolderVariable}"
+                                   : "relative to itself: move the two together") +
+                               "; its SHA-256 is checked on load.");
+        return 0;
     }
 
     private sealed class PathRow

@@ -10,7 +10,7 @@ namespace EdramFer.Cli.Commands;
 /// <c>edram scanpath</c>: one image, its glimpses drawn in order over the crop the model saw, and the prediction after
 /// every step (the paper's Fig. 4), as a PNG plus a table on the console. Exit codes: 0 done, 1 failed.
 /// </summary>
-public sealed class ScanpathCommand : Command<ScanpathCommand.Settings>
+public sealed class ScanpathCommand(IAnsiConsole console) : Command<ScanpathCommand.Settings>
 {
     public sealed class Settings : DetectorSettings
     {
@@ -34,45 +34,29 @@ public sealed class ScanpathCommand : Command<ScanpathCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        var console = AnsiConsole.Console;
-        try
-        {
-            var gpu = s.Gpu.Trim().ToLowerInvariant();
-            (int? device, bool fallback) = gpu switch
-            {
-                "none" or "cpu" => ((int?)null, false),
-                "auto" => (0, true),
-                _ when int.TryParse(gpu, out var id) && id >= 0 => (id, false),
-                _ => throw new ArgumentException($"--gpu must be a device id, auto or none; got '{s.Gpu}'"),
-            };
-            using var scorer = GlimpseScorer.Load(s.Model, device, fallback);
-            using var preprocessor = new FacePreprocessor(s.ToPreprocessOptions(scorer.Info.Preprocess));
-            var pre = preprocessor.ProcessFile(s.Image);
-            if (!pre.HasPixels) throw new InvalidDataException(pre.Message);
-            var trace = scorer.Score([pre])[0]!;
-            var labels = scorer.Info.Labels;
-            var output = s.Output ?? Path.GetFileNameWithoutExtension(s.Image) + ".scanpath.png";
-            var title = $"{Path.GetFileName(s.Image)} - {Path.GetFileName(s.Model)}{(scorer.IsRandomWeights ? " [RANDOM WEIGHTS]" : "")}";
-            using (var image = AttentionRenderer.Scanpath(trace, labels, title, scorer.AlignCorners)) Charts.Save(image, output);
+        var (device, fallback) = ModelRunSettings.ParseGpu(s.Gpu);
+        using var scorer = GlimpseScorer.Load(s.Model, device, fallback);
+        using var preprocessor = new FacePreprocessor(s.ToPreprocessOptions(scorer.Info.Preprocess));
+        var pre = preprocessor.ProcessFile(s.Image);
+        if (!pre.HasPixels) throw new InvalidDataException(pre.Message);
+        var trace = scorer.Score([pre])[0]!;
+        var labels = scorer.Info.Labels;
+        var output = s.Output ?? Path.GetFileNameWithoutExtension(s.Image) + ".scanpath.png";
+        var title = $"{Path.GetFileName(s.Image)} - {Path.GetFileName(s.Model)}{(scorer.IsRandomWeights ? " [RANDOM WEIGHTS]" : "")}";
+        using (var image = AttentionRenderer.Scanpath(trace, labels, title, scorer.AlignCorners)) Charts.Save(image, output);
 
-            console.MarkupLine(pre.Message.EscapeMarkup());
-            var table = new Table().AddColumns("step", "centre (x, y)", "box w x h", "prediction", "p");
-            for (var t = 0; t < trace.Steps; t++)
-            {
-                var box = GlimpseGeometry.ToPixelBox(trace.Theta(t), scorer.Info.InputSize, scorer.AlignCorners);
-                var p = trace.PredictedAt(t);
-                table.AddRow($"{t + 1}", $"({box.CenterX:0.0}, {box.CenterY:0.0})", $"{box.Width:0.0} x {box.Height:0.0}",
-                    p < 0 ? "-" : labels[p].EscapeMarkup(), p < 0 ? "-" : $"{trace.StepProbabilitiesOf(t)[p]:0.000}");
-            }
-            console.Write(table);
-            var final = trace.Predicted;
-            console.MarkupLine($"final: {(final < 0 ? "-" : labels[final].EscapeMarkup())}; wrote {Path.GetFullPath(output).EscapeMarkup()}");
-            return 0;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+        console.MarkupLine(pre.Message.EscapeMarkup());
+        var table = new Table().AddColumns("step", "centre (x, y)", "box w x h", "prediction", "p");
+        for (var t = 0; t < trace.Steps; t++)
         {
-            console.MarkupLine($"[red]scanpath failed:[/] {e.Message.EscapeMarkup()}");
-            return 1;
+            var box = GlimpseGeometry.ToPixelBox(trace.Theta(t), scorer.Info.InputSize, scorer.AlignCorners);
+            var p = trace.PredictedAt(t);
+            table.AddRow($"{t + 1}", $"({box.CenterX:0.0}, {box.CenterY:0.0})", $"{box.Width:0.0} x {box.Height:0.0}",
+                p < 0 ? "-" : labels[p].EscapeMarkup(), p < 0 ? "-" : $"{trace.StepProbabilitiesOf(t)[p]:0.000}");
         }
+        console.Write(table);
+        var final = trace.Predicted;
+        console.MarkupLine($"final: {(final < 0 ? "-" : labels[final].EscapeMarkup())}; wrote {Path.GetFullPath(output).EscapeMarkup()}");
+        return 0;
     }
 }

@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace EdramFer.Cli.Commands;
 
 /// <summary><c>edram train</c>: trains EDRAM with progress, checkpoints and resume.</summary>
-public sealed class TrainCommand : Command<TrainCommand.Settings>
+public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
 {
     public sealed class Settings : DetectorSettings
     {
@@ -82,13 +82,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
             MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         };
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        // Ctrl-C and SIGTERM stop after the current batch and save a checkpoint; SIGKILL loses at most the batches since the last one.
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        // Ctrl-C, SIGTERM and SIGHUP stop after the current batch and save a checkpoint (handlers removed when the run
+        // ends); SIGKILL loses at most the batches since the last one.
+        using var signals = new SignalCancellation(cancellation);
         TrainResult? result = null;
-        AnsiConsole.Progress()
+        console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
@@ -109,12 +107,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                         ? $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P1} | val acc {v.Accuracy:P1} mean/class {v.MeanPerClassAccuracy:P1} | {p.ImagesPerSecond:F0} img/s"
                         : $"epoch {p.Epoch}/{p.Epochs} {p.Phase} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s lr {p.LearningRate:G2}";
                 }));
-                result = trainer.Run(s.Resume, cts.Token);
+                result = trainer.Run(s.Resume, signals.Token);
             });
         if (result is null) return 1;
         if (!result.Completed)
         {
-            AnsiConsole.MarkupLine($"[yellow]Interrupted at epoch {result.State.Epoch + 1}, batch {result.State.Batch}; checkpoint saved. Continue with --resume.[/]");
+            console.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} at epoch {result.State.Epoch + 1}, batch {result.State.Batch}; checkpoint saved. Continue with --resume.[/]");
             return 2;
         }
         var m = result.BestMetrics;
@@ -123,9 +121,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var table = new Table().AddColumns("class", "accuracy");
             foreach (var (label, acc) in m.PerClassAccuracy) table.AddRow(label, $"{acc:P1}");
             table.AddRow("[bold]overall[/]", $"[bold]{m.Accuracy:P2}[/]").AddRow("mean per class", $"{m.MeanPerClassAccuracy:P2}");
-            AnsiConsole.Write(table);
+            console.Write(table);
         }
-        AnsiConsole.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
+        console.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
         return 0;
     }
 }

@@ -1,0 +1,69 @@
+using System.Globalization;
+using EdramFer.ML;
+
+namespace EdramFer.Cli.Scoring;
+
+/// <summary>
+/// The columns of <c>edram score</c>'s output: path, label, one score per class, valence, arousal, the face
+/// (found, count, chosen box) and error, then the input's other columns. An input column whose name is taken is
+/// written as <c>input_&lt;name&gt;</c> (prefixed again until the name is free), so no two columns share a name.
+/// </summary>
+internal sealed class ScoreColumns
+{
+    private readonly List<string> _extras;
+    private readonly List<string> _header;
+
+    public ScoreColumns(IReadOnlyList<string> labels, string imageColumn)
+    {
+        Labels = labels;
+        ImageColumn = imageColumn;
+        Fixed = ["path", "label", .. labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "face_count",
+            "face_x", "face_y", "face_width", "face_height", "error"];
+        ErrorIndex = Fixed.Count - 1;
+        _extras = [];
+        _header = [];
+    }
+
+    public IReadOnlyList<string> Labels { get; }
+    public string ImageColumn { get; }
+    public IReadOnlyList<string> Fixed { get; }
+    /// <summary>Index of the error column in a record.</summary>
+    public int ErrorIndex { get; }
+
+    /// <summary>The output header for an input header (fixed columns, then the input's other columns, renamed where taken).</summary>
+    public IReadOnlyList<string> Header(IReadOnlyList<string> inputHeader)
+    {
+        _extras.Clear();
+        _extras.AddRange(inputHeader.Where(h => h != ImageColumn));
+        var taken = new HashSet<string>(Fixed.Concat(_extras), StringComparer.Ordinal);
+        _header.Clear();
+        _header.AddRange(Fixed);
+        foreach (var e in _extras)
+        {
+            var name = e;
+            if (Fixed.Contains(e))
+            {
+                do name = "input_" + name; while (!taken.Add(name));
+            }
+            _header.Add(name);
+        }
+        return _header;
+    }
+
+    /// <summary>One output record: the score of <paramref name="row"/>, then its own columns.</summary>
+    public string[] Record(CsvInput.Row row, ImageScore r)
+    {
+        var error = row.PathError ?? r.Error;
+        var face = r.Face;
+        return
+        [
+            row.Path, r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), r.FaceFound ? "true" : "false",
+            Int(r.FaceCount), face is { } f ? Int(f.X) : "", face is { } y ? Int(y.Y) : "", face is { } w ? Int(w.Width) : "",
+            face is { } h ? Int(h.Height) : "", error, .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
+        ];
+    }
+
+    /// <summary>Round-trip invariant float; empty for NaN (a row that was not scored).</summary>
+    private static string Number(float v) => float.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+    private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);
+}
