@@ -23,7 +23,7 @@ public static class VideoAnnotator
         using var crops = new FaceCrops(preprocess);
         var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath));
         if (dir is not null) Directory.CreateDirectory(dir);
-        using var writer = new VideoWriter(outputPath, FourCC.MP4V, source.Fps, new Size(source.Width, source.Height));
+        using var writer = new VideoWriter(outputPath, FourCC.FromString("mp4v"), source.Fps, new Size(source.Width, source.Height));
         if (!writer.IsOpened()) throw new IOException($"{outputPath}: OpenCV could not open it for writing an MPEG-4 video");
         var alignCorners = scorer.Info.Metadata.TryGetValue("edram.align_corners", out var a) && a.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
         using var pending = rows.Where(r => r.FrameIndex is not null).GetEnumerator();

@@ -66,17 +66,17 @@ public static class TestVideos
     {
         var photo = DetectablePhotos(1)[0];
         var path = Path.Combine(FolderLazy.Value, "long.mp4");
-        Write(path, 600, i => [(photo, new Rect(100 + (i % 40) * 4, 100, FaceSide, FaceSide))]);
+        Write(path, 300, i => [(photo, new Rect(100 + (i % 40) * 4, 100, FaceSide, FaceSide))]);
         return path;
     });
 
-    /// <summary>600 frames (20 s) of one face swaying left and right: long enough to be interrupted mid-run.</summary>
+    /// <summary>300 frames (10 s) of one face swaying left and right: long enough to be interrupted mid-run.</summary>
     public static string Long => LongLazy.Value;
 
     /// <summary>Writes an MPEG-4 video whose frame i shows the given photos at the given places on a grey background.</summary>
     public static void Write(string path, int frames, Func<int, (string Photo, Rect Place)[]> content, int fps = Fps)
     {
-        using var writer = new VideoWriter(path, FourCC.MP4V, fps, new Size(Width, Height));
+        using var writer = new VideoWriter(path, FourCC.FromString("mp4v"), fps, new Size(Width, Height));
         Assert.True(writer.IsOpened(), $"OpenCV could not open {path} for writing");
         for (var i = 0; i < frames; i++)
         {

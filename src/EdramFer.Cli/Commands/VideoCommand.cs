@@ -88,6 +88,8 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
     private static int Run(Settings s, IAnsiConsole console, CancellationToken cancel)
     {
         var output = Path.GetFullPath(s.Output);
+        // Frames are processed one at a time, so OpenCV's own threads (detection) no longer compete with per-image workers.
+        OpenCvSharp.Cv2.SetNumThreads(s.Threads > 0 ? s.Threads : Environment.ProcessorCount);
         var videos = Videos(s);
         if (!s.IsBatch) VideoSource.Open(videos[0].Path).Dispose(); // one video: a bad file is the command's error (exit 1)
         var (device, fallback) = s.ParseGpu();
