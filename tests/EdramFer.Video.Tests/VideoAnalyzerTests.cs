@@ -118,6 +118,25 @@ public class VideoAnalyzerTests
         Assert.Equal(sync.Select(Describe), async.Select(Describe));
     }
 
+    [SharedDataFact(Photos)]
+    public void Crop_FrameSavedAsStillImage_SameFaceAndPixelsAsFacePreprocessor()
+    {
+        var dir = TestVideos.TempFolder("parity");
+        var still = Path.Combine(dir, "frame5.png");
+        using var source = VideoSource.Open(TestVideos.Acceptance);
+        using var frame = new OpenCvSharp.Mat();
+        for (var i = 0; i <= 5; i++) Assert.True(source.Read(frame));
+        Assert.True(OpenCvSharp.Cv2.ImWrite(still, frame));
+        var preprocess = TestVideos.Preprocess;
+        using var detector = new VideoFaceDetector(preprocess);
+        using var crops = new FaceCrops(preprocess);
+        using var images = new Vision.FacePreprocessor(preprocess);
+        var face = detector.Detect(frame, 8).Faces.Single();
+        var expected = images.ProcessFile(still);
+        Assert.Equal(expected.Face, face);
+        Assert.Equal(expected.Pixels, crops.Crop(frame, face, wholeFrame: false));
+    }
+
     private static Vision.FaceBox ToBox(OpenCvSharp.Rect r) => new(r.X, r.Y, r.Width, r.Height, 1);
 
     private static string Describe(FrameResult f) => $"{f.FrameIndex}:" + string.Join(";", f.Faces.Select(x =>
