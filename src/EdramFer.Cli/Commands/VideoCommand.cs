@@ -54,6 +54,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the frames CSV)");
             if (IsPipeline) return ValidationResult.Error("--model: edram video takes an .onnx model, not a pipeline .zip");
             if (Fps is not null && Every != 1) return ValidationResult.Error("--every and --fps are exclusive");
+            if (NoFace is not null) return ValidationResult.Error("--no-face does not apply to edram video: a frame without a face is a no_face row");
             if (Annotate is not null && IsBatch) return ValidationResult.Error("--annotate takes one video, not a CSV of videos");
             try { ToOptions(new Vision.PreprocessOptions()).Validate(); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
