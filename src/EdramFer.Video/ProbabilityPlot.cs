@@ -43,14 +43,14 @@ public static class ProbabilityPlot
     }
 
     /// <summary>One class's series, averaged in equal-count buckets when the track is long.</summary>
-    private static Series Bucket(IReadOnlyList<VideoRow> points, Func<VideoRow, double> x, Func<VideoRow, float> y, string name)
+    private static Series Bucket(List<VideoRow> points, Func<VideoRow, double> x, Func<VideoRow, float> y, string name)
     {
         var size = (points.Count + MaxPoints - 1) / MaxPoints;
         var xs = new List<double>();
         var ys = new List<double>();
         for (var start = 0; start < points.Count; start += size)
         {
-            var bucket = points.Skip(start).Take(size).ToList();
+            var bucket = points.GetRange(start, Math.Min(size, points.Count - start));
             xs.Add(bucket.Average(x));
             ys.Add(bucket.Average(p => (double)y(p)));
         }
