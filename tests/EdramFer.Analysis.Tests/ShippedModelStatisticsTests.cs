@@ -57,7 +57,8 @@ public class ShippedModelStatisticsTests
         using var scorer = GlimpseScorer.Load(ModelPath);
         var images = TestModels.FerTest(2).Select(f => new LabeledImage(f.Path, f.Label)).ToList();
         var run = AttentionAnalysis.Run(scorer, scorer.Info.Preprocess with { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage }, images);
-        var dir = TestModels.TempFolder("report");
+        var root = TestModels.TempFolder("report");
+        var dir = Path.Combine(root, "figures", "fer2013-cpu-12ep");
         var files = AttentionAnalysis.Write(run, dir, "edram-fer2013.onnx", false, scorer.AlignCorners);
         foreach (var name in new[] { "steps.csv", "eyes_mouth.csv", "eyes_mouth.md", "eyes_mouth.png" })
             Assert.Contains(Path.Combine(dir, name), files);
@@ -72,5 +73,20 @@ public class ShippedModelStatisticsTests
         Assert.Contains("| FAIL |", File.ReadAllText(Path.Combine(dir, "acceptance.md")));
         Assert.Contains("\"passed\": false", File.ReadAllText(Path.Combine(dir, "acceptance.json")));
         Assert.Equal(4, checks.Count);
+
+        // Read back for notebook 3's zoom table, next to a recorded run of the same name.
+        var runDir = Directory.CreateDirectory(Path.Combine(root, "runs", "fer2013-cpu-12ep")).FullName;
+        File.Copy(Path.Combine(SharedData.RepoRoot, "docs", "runs", "fer2013-cpu-12ep", "metrics.json"), Path.Combine(runDir, "metrics.json"));
+        var back = RunGlimpses.Read(dir);
+        Assert.Equal(run.Summary.StepStats.Select(t => Math.Round(t.ScaleMedian, 6)), back.Steps.Select(t => t.ScaleMedian));
+        Assert.Equal(14, back.Images);
+        var table = ZoomGlimpseTable.Build(TrainingRun.FindAll(Path.Combine(root, "runs")), Path.Combine(root, "figures"));
+        Assert.Equal(4, table.Count); // the paper's three rows and the run
+        var row = table.Single(r => r.Source == "fer2013-cpu-12ep");
+        Assert.Equal(Math.Round(100.0 * run.Summary.Correct.Sum() / 14, 1), row.TestAccuracy);
+        Assert.Equal("affine", row.Emission); // the shipped model has no edram.emission
+        Assert.Equal("FAIL", row.Acceptance);
+        Assert.Equal(75.0, row.MaxOffImage);
+        Assert.StartsWith("0.", row.ScaleMedianLater);
     }
 }
