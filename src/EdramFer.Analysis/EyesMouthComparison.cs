@@ -74,9 +74,17 @@ public static class EyesMouthComparison
     {
         if (rows.Count == 0) throw new ArgumentException("no class has images", nameof(rows));
         var categories = rows.Select(r => F($"{r.Label} {r.Preference:+0.00;-0.00;0.00}")).ToList();
-        return Charts.Bars(title, "glimpse area share / region area share (1 = whole crop)", categories,
+        using var bars = Charts.Bars(title, "density (1 = whole crop)", categories,
             [("eyes", rows.Select(r => r.EyesDensity).ToList()), ("mouth", rows.Select(r => r.MouthDensity).ToList())],
             0, null, "0.00", width: 1100, height: 520);
+        // The human pattern under the bars: the paper gives it in words only, so it is text, not bars.
+        var figure = new Mat(new Size(bars.Width, bars.Height + 56), MatType.CV_8UC3, Charts.White);
+        using (var roi = figure[new Rect(0, 0, bars.Width, bars.Height)]) bars.CopyTo(roi);
+        Cv2.PutText(figure, "density = share of glimpse area on the region / share of the crop it covers; preference = (eyes - mouth) / (eyes + mouth)",
+            new Point(20, bars.Height + 12), Charts.Font, 0.45, Charts.DarkGrey, 1, LineTypes.AntiAlias);
+        Cv2.PutText(figure, "people (Blais et al. 2017, as the paper cites them): eyes and mouth fixated, the mouth more for some expressions; no per-class values",
+            new Point(20, bars.Height + 38), Charts.Font, 0.45, Charts.Black, 1, LineTypes.AntiAlias);
+        return figure;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
