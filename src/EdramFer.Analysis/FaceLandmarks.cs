@@ -21,8 +21,8 @@ public interface IFaceLandmarkProvider : IDisposable
 
 /// <summary>
 /// YuNet (OpenCV Zoo's <c>face_detection_yunet_2023mar.onnx</c>, <c>FaceDetectorYN</c>) run on the crop enlarged to
-/// 320x320, YuNet's training resolution: on FER2013's 100x100 crops it finds about 94 % of the faces
-/// (<c>RegionMeasurementTests</c>). EdramFer.Vision's detector returns boxes only, hence this second use of the model.
+/// 320x320, YuNet's training resolution: it finds the face on 3,397 of the 3,589 FER2013 PublicTest crops (100x100).
+/// EdramFer.Vision's detector returns boxes only, hence this second use of the model.
 /// </summary>
 public sealed class YuNetLandmarkProvider : IFaceLandmarkProvider
 {
