@@ -67,10 +67,15 @@ public static class AttentionReport
         var checks = AttentionAcceptance.Evaluate(s.StepStats, zoomLimit);
         var md = AttentionAcceptance.Markdown(modelName, zoomLimit, s.TotalImages, checks);
         if (emission is not null) md += $"\nEmission (edram.emission): {emission}.\n";
+        var first = s.FirstGlimpseStats;
+        md += string.Create(CultureInfo.InvariantCulture,
+            $"\nFirst glimpse: inter-class variance {first.InterClassVariance:0.##} px², pooled intra-class variance {first.PooledIntraClassVariance:0.##} px².\n");
         File.WriteAllText(Path.Combine(outputDir, "acceptance.md"), md);
         var json = new
         {
             model = modelName, zoom_limit = zoomLimit, emission, images = s.TotalImages,
+            first_glimpse_inter_class_variance = N(s.FirstGlimpseStats.InterClassVariance),
+            first_glimpse_pooled_intra_class_variance = N(s.FirstGlimpseStats.PooledIntraClassVariance),
             passed = checks.Where(c => c.AppliesHere).All(c => c.Passed),
             checks = checks.Select(c => new { name = c.Name, measured = c.Measured, required = c.Threshold, passed = c.Passed, applies = c.AppliesHere }),
         };

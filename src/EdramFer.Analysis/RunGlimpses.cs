@@ -16,8 +16,10 @@ namespace EdramFer.Analysis;
 /// <param name="ZoomLimit">the zoom limit the acceptance checks used, or null without acceptance.json</param>
 /// <param name="Emission">the model's <c>edram.emission</c>, or null when the model has none (the affine emission)</param>
 /// <param name="AcceptancePassed">whether every applicable check passed, or null without acceptance.json</param>
+/// <param name="InterClassVariance">first-glimpse inter-class variance (px²), summary.json</param>
+/// <param name="IntraClassVariance">first-glimpse pooled intra-class variance (px²), summary.json</param>
 public sealed record RunGlimpses(string Folder, int Images, double? Accuracy, double? MeanPerClassAccuracy, IReadOnlyList<StepStatistics> Steps,
-    double? ZoomLimit, string? Emission, bool? AcceptancePassed)
+    double? ZoomLimit, string? Emission, bool? AcceptancePassed, double? InterClassVariance = null, double? IntraClassVariance = null)
 {
     /// <summary>Where a run's heatmap output is looked for: <c>&lt;figures&gt;/&lt;run name&gt;</c>, then <c>&lt;run folder&gt;/heatmap</c>.</summary>
     public static string? Locate(TrainingRun run, string? figuresRoot) =>
@@ -33,13 +35,16 @@ public sealed record RunGlimpses(string Folder, int Images, double? Accuracy, do
             throw new InvalidDataException($"'{stepsPath}' does not start with the header {string.Join(",", AttentionReport.StepColumns)}");
         var steps = lines.Skip(1).Select((l, i) => ParseStep(l, stepsPath, i + 2)).ToList();
         int images = 0;
-        double? accuracy = null;
+        double? accuracy = null, inter = null, intra = null;
         var summaryPath = Path.Combine(folder, "summary.json");
         if (File.Exists(summaryPath))
         {
             using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));
             images = summary.RootElement.GetProperty("images").GetInt32();
             if (summary.RootElement.GetProperty("accuracy") is { ValueKind: JsonValueKind.Number } a) accuracy = a.GetDouble();
+            var first = summary.RootElement.GetProperty("first_glimpse");
+            if (first.GetProperty("inter_class_variance") is { ValueKind: JsonValueKind.Number } e) inter = e.GetDouble();
+            if (first.GetProperty("pooled_intra_class_variance") is { ValueKind: JsonValueKind.Number } w) intra = w.GetDouble();
         }
         double? meanPerClass = null;
         var accuracyPath = Path.Combine(folder, "accuracy.csv");
@@ -61,7 +66,7 @@ public sealed record RunGlimpses(string Folder, int Images, double? Accuracy, do
             emission = root.GetProperty("emission").ValueKind == JsonValueKind.String ? root.GetProperty("emission").GetString() : null;
             passed = root.GetProperty("passed").GetBoolean();
         }
-        return new RunGlimpses(Path.GetFullPath(folder), images, accuracy, meanPerClass, steps, zoom, emission, passed);
+        return new RunGlimpses(Path.GetFullPath(folder), images, accuracy, meanPerClass, steps, zoom, emission, passed, inter, intra);
     }
 
     private static StepStatistics ParseStep(string line, string path, int number)
@@ -91,8 +96,10 @@ public sealed record RunGlimpses(string Folder, int Images, double? Accuracy, do
 /// <param name="MeanMovePx">mean centre movement between consecutive steps (px)</param>
 /// <param name="MaxOffImage">largest per-step mean off-image share (%)</param>
 /// <param name="Acceptance">PASS / FAIL / "" (not measured)</param>
+/// <param name="FirstGlimpseVariance">"inter / pooled intra" first-glimpse variance (px²), or ""</param>
 public sealed record ZoomGlimpseRow(string Source, double ZoomLimit, string Emission, double? ValidationAccuracy, double? TestAccuracy,
-    double? TestMeanPerClassAccuracy, string ScaleMedianLater, string ScaleRange, double? MeanMovePx, double? MaxOffImage, string Acceptance);
+    double? TestMeanPerClassAccuracy, string ScaleMedianLater, string ScaleRange, double? MeanMovePx, double? MaxOffImage, string Acceptance,
+    string FirstGlimpseVariance = "");
 
 /// <summary>The zoom table with glimpse geometry: the paper's accuracies, then every run with its heatmap numbers.</summary>
 public static class ZoomGlimpseTable
@@ -124,6 +131,7 @@ public static class ZoomGlimpseTable
             g.Steps.Count == 0 ? "" : Range(g.Steps.Min(s => s.ScaleMin), g.Steps.Max(s => s.ScaleMax)),
             later.Count == 0 ? null : Math.Round(later.Average(s => s.MeanMovePx), 1),
             g.Steps.Count == 0 ? null : Pct(g.Steps.Max(s => s.OffImageMean)),
-            g.AcceptancePassed is { } p ? (p ? "PASS" : "FAIL") : "");
+            g.AcceptancePassed is { } p ? (p ? "PASS" : "FAIL") : "",
+            g.InterClassVariance is { } e && g.IntraClassVariance is { } w ? string.Create(CultureInfo.InvariantCulture, $"{e:0.#} / {w:0.#}") : "");
     }
 }

@@ -72,6 +72,7 @@ public class ShippedModelStatisticsTests
         var checks = AttentionReport.WriteAcceptance(run.Summary, dir, "edram-fer2013.onnx", 1, null);
         Assert.Contains("| FAIL |", File.ReadAllText(Path.Combine(dir, "acceptance.md")));
         Assert.Contains("\"passed\": false", File.ReadAllText(Path.Combine(dir, "acceptance.json")));
+        Assert.Contains("First glimpse: inter-class variance 0 px²", File.ReadAllText(Path.Combine(dir, "acceptance.md")));
         Assert.Equal(4, checks.Count);
 
         // Read back for notebook 3's zoom table, next to a recorded run of the same name.
@@ -88,5 +89,6 @@ public class ShippedModelStatisticsTests
         Assert.Equal("FAIL", row.Acceptance);
         Assert.Equal(75.0, row.MaxOffImage);
         Assert.StartsWith("0.", row.ScaleMedianLater);
+        Assert.Equal("0 / 0", row.FirstGlimpseVariance); // every first glimpse at the same corner
     }
 }
