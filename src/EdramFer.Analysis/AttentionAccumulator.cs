@@ -15,6 +15,9 @@ public sealed class AttentionAccumulator
     private readonly int[] _correct;
     private readonly int[][] _stepCorrect;
     private readonly List<FirstGlimpse> _first = [];
+    private readonly double[][] _regionAreaSum;  // [class][eyes, mouth]: area fraction of the crop, per image's regions
+    private readonly GlimpseStepAccumulator _stepStats;
+    private int _ownRegions;
 
     /// <summary>Starts empty. <paramref name="regions"/> must be for crops of side <paramref name="size"/>.</summary>
     public AttentionAccumulator(IReadOnlyList<string> labels, int steps, int size, FaceRegions regions, bool alignCorners = false)
@@ -38,6 +41,8 @@ public sealed class AttentionAccumulator
         _count = new int[c];
         _correct = new int[c];
         _stepCorrect = Enumerable.Range(0, c).Select(_ => new int[steps]).ToArray();
+        _regionAreaSum = Enumerable.Range(0, c).Select(_ => new double[2]).ToArray();
+        _stepStats = new GlimpseStepAccumulator(steps, size, alignCorners);
     }
 
     /// <summary>Class labels (index = class).</summary>
@@ -58,8 +63,12 @@ public sealed class AttentionAccumulator
     /// <param name="glimpses">θ of every step, T × 6</param>
     /// <param name="predicted">final predicted class, or -1</param>
     /// <param name="stepPredicted">predicted class after each step (T values), or empty</param>
-    public void Add(string source, ReadOnlySpan<byte> pixels, int label, ReadOnlySpan<float> glimpses, int predicted, ReadOnlySpan<int> stepPredicted)
+    /// <param name="imageRegions">this image's regions (e.g. from landmarks, <see cref="LandmarkRegions"/>), or null for <see cref="Regions"/></param>
+    public void Add(string source, ReadOnlySpan<byte> pixels, int label, ReadOnlySpan<float> glimpses, int predicted, ReadOnlySpan<int> stepPredicted,
+        FaceRegions? imageRegions = null)
     {
+        if (imageRegions is not null && imageRegions.Size != Size)
+            throw new ArgumentException($"image regions are for {imageRegions.Size}x{imageRegions.Size} crops, the model's are {Size}x{Size}", nameof(imageRegions));
         if ((uint)label >= (uint)Labels.Count) throw new ArgumentOutOfRangeException(nameof(label), label, $"class index must be 0..{Labels.Count - 1}");
         if (glimpses.Length != Steps * GlimpseGeometry.ThetaLength)
             throw new ArgumentException($"{glimpses.Length} glimpse values, expected {Steps} steps × 6 = {Steps * 6}", nameof(glimpses));
@@ -67,13 +76,18 @@ public sealed class AttentionAccumulator
         if (stepPredicted.Length != 0 && stepPredicted.Length != Steps) throw new ArgumentException($"{stepPredicted.Length} step predictions, expected {Steps}", nameof(stepPredicted));
         _count[label]++;
         if (predicted == label) _correct[label]++;
+        var regions = imageRegions ?? Regions;
+        if (imageRegions is not null) _ownRegions++;
+        _regionAreaSum[label][0] += regions.Eyes.Area / _px;
+        _regionAreaSum[label][1] += regions.Mouth.Area / _px;
+        _stepStats.Add(glimpses);
         var face = _faceSum[label];
         for (var i = 0; i < pixels.Length; i++) face[i] += pixels[i];
         for (var t = 0; t < Steps; t++)
         {
             var theta = glimpses.Slice(t * 6, 6);
             GlimpseGeometry.AddCoverage(theta, Size, _coverage[label][t], 1f, AlignCorners);
-            var shares = Regions.Shares(theta, AlignCorners).ToArray();
+            var shares = regions.Shares(theta, AlignCorners).ToArray();
             for (var r = 0; r < shares.Length; r++) _regionSum[label][t][r] += shares[r];
             if (stepPredicted.Length != 0 && stepPredicted[t] == label) _stepCorrect[label][t]++;
         }
@@ -113,6 +127,8 @@ public sealed class AttentionAccumulator
             ImageCount = _count.ToArray(), Correct = _correct.ToArray(), StepCorrect = _stepCorrect.Select(a => a.ToArray()).ToArray(),
             MeanFace = meanFace, Heat = heat, HeatAllSteps = heatAll, RegionShares = regionShares, RegionSharesAllSteps = regionAll,
             FirstGlimpses = _first.ToArray(), FirstGlimpseStats = stats,
+            StepStats = _stepStats.Build(), ImagesWithOwnRegions = _ownRegions,
+            RegionAreaFractions = _regionAreaSum.Select((a, k) => a.Select(v => _count[k] == 0 ? double.NaN : v / _count[k]).ToArray()).ToArray(),
         };
     }
 }
@@ -158,6 +174,13 @@ public sealed record AttentionSummary
     public required FirstGlimpse[] FirstGlimpses { get; init; }
     /// <summary>Per-class means and variances of the first-glimpse centres.</summary>
     public required FirstGlimpseStatistics FirstGlimpseStats { get; init; }
+
+    /// <summary>Per-step glimpse geometry (scale, movement, off-image share, centres inside).</summary>
+    public IReadOnlyList<StepStatistics> StepStats { get; init; } = [];
+    /// <summary>Images whose region shares used their own (landmark) regions instead of <see cref="Regions"/>.</summary>
+    public int ImagesWithOwnRegions { get; init; }
+    /// <summary>[class][eyes, mouth] mean share of the crop's area the region covers (the share a uniform glimpse would give it).</summary>
+    public double[][] RegionAreaFractions { get; init; } = [];
 
     /// <summary>Total images.</summary>
     public int TotalImages => ImageCount.Sum();

@@ -25,12 +25,14 @@ public static class AttentionAnalysis
     /// <summary>
     /// Runs the model over <paramref name="images"/> in chunks (constant memory apart from the traces kept for
     /// glimpses.csv). Labels not among the model's throw, naming them; images that fail preprocessing are skipped.
+    /// With <paramref name="landmarks"/>, each image's regions come from its landmarks (<see cref="LandmarkRegions"/>);
+    /// images without a usable face keep <paramref name="regions"/>.
     /// </summary>
     public static AttentionRun Run(GlimpseScorer scorer, PreprocessOptions preprocess, IReadOnlyList<LabeledImage> images, FaceRegions? regions = null,
-        int batchSize = 32, int threads = -1, IProgress<int>? progress = null)
+        int batchSize = 32, int threads = -1, IProgress<int>? progress = null, IFaceLandmarkProvider? landmarks = null)
     {
         ArgumentNullException.ThrowIfNull(images);
-        using var collector = new AttentionCollector(scorer, preprocess, regions, batchSize, threads);
+        using var collector = new AttentionCollector(scorer, preprocess, regions, batchSize, threads, landmarks);
         collector.CheckLabels(images.Select(i => i.Label));
         var chunk = Math.Max(1, batchSize) * 8;
         for (var start = 0; start < images.Count; start += chunk)
@@ -44,7 +46,8 @@ public static class AttentionAnalysis
     /// <summary>
     /// Writes the figures and tables into <paramref name="outputDir"/> and returns the files written:
     /// heatmaps.png, heatmap_&lt;class&gt;.png, first_glimpse.png, regions.png; heatmaps.csv, regions.csv,
-    /// first_glimpse.csv, first_glimpse_stats.csv, accuracy.csv, glimpses.csv, summary.json.
+    /// first_glimpse.csv, first_glimpse_stats.csv, accuracy.csv, glimpses.csv, summary.json; and
+    /// <see cref="AttentionReport.Write"/>'s steps.csv, eyes_mouth.csv/.md/.png.
     /// <paramref name="modelName"/> goes into every title; a random-weights model is marked in it.
     /// </summary>
     public static IReadOnlyList<string> Write(AttentionRun run, string outputDir, string modelName, bool randomWeights, bool alignCorners = false)
@@ -132,13 +135,18 @@ public static class AttentionAnalysis
             },
             regions = new
             {
-                definition = "fixed rectangles of the aligned crop, pixels [x, y, width, height]; see docs/analysis.md",
+                definition = AttentionReport.RegionSource(s),
+                images_with_landmark_regions = s.ImagesWithOwnRegions,
                 eyes = Rect(r.Eyes), mouth = Rect(r.Mouth), face = Rect(r.Face),
                 shares_all_steps = s.Labels.Select((l, k) => new { label = l, shares = FaceRegions.Names.Zip(s.RegionSharesAllSteps[k]).ToDictionary(p => p.First, p => Finite(p.Second)) }),
             },
+            glimpse_steps = AttentionReport.StepsJson(s.StepStats),
+            eyes_mouth = EyesMouthComparison.Rows(s).Select(e => new { label = e.Label, eyes_share = Finite(e.EyesShare), mouth_share = Finite(e.MouthShare),
+                eyes_density = Finite(e.EyesDensity), mouth_density = Finite(e.MouthDensity), preference = Finite(e.Preference), prefers = e.Prefers }),
             skipped_images = run.Skipped.Take(100).Select(x => new { path = x.Path, reason = x.Reason }),
         };
         File.WriteAllText(F("summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        files.AddRange(AttentionReport.Write(s, outputDir, tag));
         return files;
     }
 

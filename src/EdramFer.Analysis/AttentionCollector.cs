@@ -17,15 +17,21 @@ public sealed class AttentionCollector : IDisposable
     private readonly int _threads;
     private readonly List<(GlimpseTrace, int)> _traces = [];
     private readonly List<(string, string)> _skipped = [];
+    private readonly IFaceLandmarkProvider? _landmarks;
+    private readonly int _size;
 
-    /// <summary>Collects for <paramref name="scorer"/>'s labels with <paramref name="preprocess"/> (the model's preprocessing, usually).</summary>
-    public AttentionCollector(GlimpseScorer scorer, PreprocessOptions preprocess, FaceRegions? regions = null, int batchSize = 32, int threads = -1)
+    /// <summary>Collects for <paramref name="scorer"/>'s labels with <paramref name="preprocess"/> (the model's preprocessing, usually).
+    /// With <paramref name="landmarks"/>, each image's regions come from its landmarks (<see cref="LandmarkRegions"/>);
+    /// images without a usable face keep <paramref name="regions"/>.</summary>
+    public AttentionCollector(GlimpseScorer scorer, PreprocessOptions preprocess, FaceRegions? regions = null, int batchSize = 32, int threads = -1,
+        IFaceLandmarkProvider? landmarks = null)
     {
+        _landmarks = landmarks;
         ArgumentNullException.ThrowIfNull(scorer);
         _scorer = scorer;
         var labels = scorer.Info.Labels;
         _index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.OrdinalIgnoreCase);
-        var size = scorer.Info.InputSize;
+        var size = _size = scorer.Info.InputSize;
         _acc = new AttentionAccumulator(labels, scorer.Info.Steps, size, (regions ?? FaceRegions.Fer2013).ScaledTo(size), scorer.AlignCorners);
         _preprocessor = new FacePreprocessor(preprocess);
         _batchSize = Math.Max(1, batchSize);
@@ -55,7 +61,7 @@ public sealed class AttentionCollector : IDisposable
             }
             var label = _index[images[i].Label.Trim()];
             var stepPredicted = Enumerable.Range(0, trace.Steps).Select(trace.PredictedAt).ToArray();
-            _acc.Add(images[i].Path, trace.Pixels, label, trace.Glimpses, trace.Predicted, stepPredicted);
+            _acc.Add(images[i].Path, trace.Pixels, label, trace.Glimpses, trace.Predicted, stepPredicted, LandmarkRegions.Locate(_landmarks, trace.Pixels, _size));
             _traces.Add((trace, label));
         }
     }

@@ -24,6 +24,19 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
         public int PerClass { get; init; }
         [CommandOption("--where <COLUMN=VALUE>"), Description("Only rows whose column equals the value, e.g. split=test for FER2013's labels.csv")]
         public string? Where { get; init; }
+        [CommandOption("--regions <KIND>"), DefaultValue("fixed"),
+         Description("Face regions of the region shares: fixed (rectangles of the aligned FER2013 crop) or landmarks (per image, from YuNet's five points on the crop; fixed where no face is found)")]
+        public string Regions { get; init; } = "fixed";
+        [CommandOption("--landmark-model <ONNX>"), Description("YuNet model for --regions landmarks (default: --yunet-model, env EDRAM_YUNET_MODEL)")]
+        public string? LandmarkModel { get; init; }
+        [CommandOption("--zoom-limit <L>"), Description("Zoom limit for the acceptance checks in acceptance.md (default: the model's edram.zoom_limit, else 1 = unrestricted)")]
+        public double? ZoomLimit { get; init; }
+
+        /// <summary>The YuNet model for landmark regions, or null for fixed regions.</summary>
+        public string? LandmarkModelPath => Regions.Trim().ToLowerInvariant() == "landmarks"
+            ? LandmarkModel ?? YuNetModel ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL")
+              ?? throw new ArgumentException("--regions landmarks needs a YuNet model: --landmark-model, --yunet-model or EDRAM_YUNET_MODEL")
+            : null;
 
         /// <summary>(column, value) of --where, or null.</summary>
         public (string Column, string Value)? Filter => Where is null ? null
@@ -34,7 +47,9 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
         {
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (a folder)");
             if (PerClass < 0) return ValidationResult.Error($"--per-class must be >= 0, got {PerClass}");
-            try { _ = Filter; }
+            if (Regions.Trim().ToLowerInvariant() is not ("fixed" or "landmarks")) return ValidationResult.Error($"--regions must be fixed or landmarks, got '{Regions}'");
+            if (ZoomLimit is { } z && !(z is > 0 and <= 1)) return ValidationResult.Error($"--zoom-limit must be in (0, 1], got {z}");
+            try { _ = Filter; _ = LandmarkModelPath; }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             if (IsPipeline) return ValidationResult.Error("--model must be an .onnx model: heat maps need its glimpses output, which a pipeline .zip does not expose");
             return base.Validate();
@@ -49,7 +64,8 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
         var (count, labels) = Survey(s, console);
         var (device, fallback) = s.ParseGpu();
         using var scorer = GlimpseScorer.Load(s.Model, device, fallback, s.Threads);
-        using var collector = new AttentionCollector(scorer, s.Preprocess(scorer.Info), FaceRegions.Fer2013, s.BatchSize, s.Threads > 0 ? s.Threads : -1);
+        using var landmarks = s.LandmarkModelPath is { } yunet ? new YuNetLandmarkProvider(yunet) : null;
+        using var collector = new AttentionCollector(scorer, s.Preprocess(scorer.Info), FaceRegions.Fer2013, s.BatchSize, s.Threads > 0 ? s.Threads : -1, landmarks);
         collector.CheckLabels(labels); // before any image is scored
         console.MarkupLine($"Analysing {count:N0} images with {Path.GetFileName(s.Model).EscapeMarkup()} ({scorer.Info.Steps} glimpses) on {scorer.Device.Name.EscapeMarkup()}");
         if (scorer.IsRandomWeights)
@@ -69,6 +85,9 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
         var run = collector.Build();
         var files = AttentionAnalysis.Write(run, s.Output, Path.GetFileName(s.Model), scorer.IsRandomWeights, scorer.AlignCorners);
         Report(console, run.Summary);
+        var zoomLimit = s.ZoomLimit ?? ModelZoomLimit(scorer.Info.Metadata);
+        var checks = AttentionReport.WriteAcceptance(run.Summary, s.Output, Path.GetFileName(s.Model), zoomLimit, scorer.Info.Metadata.GetValueOrDefault("edram.emission"));
+        ReportSteps(console, run.Summary, checks, zoomLimit);
         foreach (var (path, reason) in run.Skipped.Take(5)) console.MarkupLine($"[yellow]skipped[/] {path.EscapeMarkup()}: {reason.EscapeMarkup()}");
         if (run.Skipped.Count > 5) console.MarkupLine($"[yellow]... {run.Skipped.Count - 5} more skipped (summary.json lists up to 100)[/]");
         console.MarkupLine($"Wrote {files.Count} files to {Path.GetFullPath(s.Output).EscapeMarkup()}");
@@ -118,6 +137,25 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
             _perClass[label] = n + 1;
             return new LabeledImage(row.ResolvedPath, label);
         }
+    }
+
+    /// <summary>The model's <c>edram.zoom_limit</c>, or 1 (unrestricted) when absent.</summary>
+    private static double ModelZoomLimit(IReadOnlyDictionary<string, string> meta) =>
+        !meta.TryGetValue("edram.zoom_limit", out var v) ? 1
+        : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var z) && z is > 0 and <= 1 ? z
+        : throw new InvalidDataException($"the model's edram.zoom_limit is '{v}', expected a number in (0, 1]; pass --zoom-limit");
+
+    private static void ReportSteps(IAnsiConsole console, AttentionSummary s, IReadOnlyList<AcceptanceCheck> checks, double zoomLimit)
+    {
+        var table = new Table().AddColumns("step", "scale median", "scale min-max", "move (px)", "off-image", "centres inside");
+        foreach (var t in s.StepStats)
+            table.AddRow($"{t.Step}", $"{t.ScaleMedian:0.000}", $"{t.ScaleMin:0.000}-{t.ScaleMax:0.000}", double.IsNaN(t.MeanMovePx) ? "-" : $"{t.MeanMovePx:0.0}",
+                $"{100 * t.OffImageMean:0.0} %", $"{100 * t.CentreInsideShare:0.0} %");
+        console.Write(table);
+        console.MarkupLine($"Regions: {AttentionReport.RegionSource(s).EscapeMarkup()}");
+        console.MarkupLine($"Acceptance checks for zoom limit {zoomLimit:0.##} (acceptance.md):");
+        foreach (var c in checks)
+            console.MarkupLine($"  {(c.AppliesHere ? (c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]") : "[grey](ref)[/]")} {c.Name.EscapeMarkup()}: {c.Measured.EscapeMarkup()} (required {c.Threshold.EscapeMarkup()})");
     }
 
     private static void Report(IAnsiConsole console, AttentionSummary s)

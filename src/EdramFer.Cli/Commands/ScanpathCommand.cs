@@ -46,12 +46,14 @@ public sealed class ScanpathCommand(IAnsiConsole console) : Command<ScanpathComm
         using (var image = AttentionRenderer.Scanpath(trace, labels, title, scorer.AlignCorners)) Charts.Save(image, output);
 
         console.MarkupLine(pre.Message.EscapeMarkup());
-        var table = new Table().AddColumns("step", "centre (x, y)", "box w x h", "prediction", "p");
+        var table = new Table().AddColumns("step", "centre (x, y)", "box w x h", "scale", "off-image", "prediction", "p");
         for (var t = 0; t < trace.Steps; t++)
         {
             var box = GlimpseGeometry.ToPixelBox(trace.Theta(t), scorer.Info.InputSize, scorer.AlignCorners);
             var p = trace.PredictedAt(t);
-            table.AddRow($"{t + 1}", $"({box.CenterX:0.0}, {box.CenterY:0.0})", $"{box.Width:0.0} x {box.Height:0.0}",
+            var scale = GlimpseStepAccumulator.EffectiveScale(trace.Theta(t));
+            var off = GlimpseStepAccumulator.OffImageShare(trace.Theta(t), scorer.Info.InputSize, scorer.AlignCorners);
+            table.AddRow($"{t + 1}", $"({box.CenterX:0.0}, {box.CenterY:0.0})", $"{box.Width:0.0} x {box.Height:0.0}", $"{scale:0.000}", $"{100 * off:0.0} %",
                 p < 0 ? "-" : labels[p].EscapeMarkup(), p < 0 ? "-" : $"{trace.StepProbabilitiesOf(t)[p]:0.000}");
         }
         console.Write(table);
