@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["onnx"] = OnnxBenchmark.Run,
     ["train"] = TrainingBenchmark.Run,
     ["score"] = ScoreBenchmark.Run,
+    ["detectors"] = DetectorBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

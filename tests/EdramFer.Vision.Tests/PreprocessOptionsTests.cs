@@ -20,6 +20,19 @@ public sealed class PreprocessOptionsTests
     }
 
     [Fact]
+    public void FromMetadata_DlibChainMinFaceSizeAndUpsample_RoundTrip()
+    {
+        var o = new PreprocessOptions { Detectors = [DetectorKind.YuNet, DetectorKind.Dlib], MinFaceSize = 40, DlibUpsample = 1 };
+
+        var back = PreprocessOptions.FromMetadata(o.ToMetadata());
+
+        Assert.Equal("yunet,dlib", o.ToMetadata()["preprocess.detectors"]);
+        Assert.Equal(o.Detectors, back.Detectors);
+        Assert.Equal(40, back.MinFaceSize);
+        Assert.Equal(1, back.DlibUpsample);
+    }
+
+    [Fact]
     public void ToMetadata_Defaults_StableKeysAndNoPaths()
     {
         var m = new PreprocessOptions { YuNetModelPath = "/somewhere/yunet.onnx" }.ToMetadata();
