@@ -81,9 +81,7 @@ internal static class DetectorBenchmark
         ("yunet→dlib", [DetectorKind.YuNet, DetectorKind.Dlib]),
         ("ssd→dlib", [DetectorKind.Ssd, DetectorKind.Dlib]),
         ("yunet→ssd", [DetectorKind.YuNet, DetectorKind.Ssd]),
-        ("ssd→yunet", [DetectorKind.Ssd, DetectorKind.YuNet]),
         ("yunet→ssd→dlib", [DetectorKind.YuNet, DetectorKind.Ssd, DetectorKind.Dlib]),
-        ("yunet→haar", [DetectorKind.YuNet, DetectorKind.Haar]),
     ];
 
     private static Row Measure(string name, PreprocessOptions options, List<string> files, List<(string Name, Mat Image)> noFace)

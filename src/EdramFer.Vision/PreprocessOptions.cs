@@ -102,8 +102,8 @@ public sealed record PreprocessOptions
 
     /// <summary>
     /// Minimum SVM margin of a dlib detection. dlib's own default is 0; -0.5 finds 95.5 % instead of 89 % of every fourth
-    /// muxspace image (frontal faces under strong expressions score low) without false detections on the face-less set
-    /// (docs/benchmarks.md, "Detector chains").
+    /// muxspace image (faces under strong expressions score low) at the cost of one false detection (margin -0.47) on
+    /// the 52 face-less pictures (docs/benchmarks.md, "Detector chains").
     /// </summary>
     public double DlibScoreThreshold { get; init; } = DefaultDlibScoreThreshold;
 

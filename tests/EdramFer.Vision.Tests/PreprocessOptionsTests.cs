@@ -39,7 +39,7 @@ public sealed class PreprocessOptionsTests
 
         Assert.All(m.Keys, k => Assert.StartsWith("preprocess.", k));
         Assert.DoesNotContain(m.Values, v => v.Contains('/'));
-        Assert.Equal("haar", m["preprocess.detectors"]);
+        Assert.Equal("yunet", m["preprocess.detectors"]); // the measured default (issue 13; was haar)
         Assert.Equal("2", m["preprocess.clahe_clip_limit"]);
         Assert.Equal("default", m["preprocess.score_threshold"]);
     }
@@ -67,7 +67,8 @@ public sealed class PreprocessOptionsTests
         Assert.Equal(PinnedDefaultCacheKey, new PreprocessOptions().CacheKey);
     }
 
-    private const string PinnedDefaultCacheKey = "8daa755b2a87189f";
+    // Re-pinned for issue 13: default chain yunet, new keys min_face_size, dlib_upsample, dlib_score_threshold.
+    private const string PinnedDefaultCacheKey = "c7dd1e10c1c011fc";
 
     [Fact]
     public void FromMetadata_OtherPrefixesAndMissingKeys_IgnoredAndDefaulted()
