@@ -8,7 +8,8 @@ root=$(pwd)
 
 # OpenCvSharp's official runtime links GTK 3; opencv-data has the Haar cascades (the detector that
 # needs no model download); readelf (binutils) checks the TorchSharp patch; SkiaSharp (ML.NET images) needs fontconfig.
-packages=(libgtk-3-0 opencv-data binutils libfontconfig1 ca-certificates)
+# libdlib-dev, g++ and pkg-config build the dlib shim (native/dlib-shim); libdlib-data has the 68-point landmark model.
+packages=(libgtk-3-0 opencv-data binutils libfontconfig1 ca-certificates libdlib-dev libdlib-data g++ pkg-config)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,6 +19,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Before the .NET build: EdramFer.Vision copies the built shim into every output that references it.
+bash native/dlib-shim/build.sh
 dotnet build EdramFer.sln -c Release -nologo -v quiet
 
 # Demo photos: NASA portrait of Eileen Collins and the "cameraman" (public domain), plus a cat (no human face).

@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["train"] = TrainingBenchmark.Run,
     ["score"] = ScoreBenchmark.Run,
     ["video"] = VideoBenchmark.Run,
+    ["detectors"] = DetectorBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -35,6 +35,11 @@ public sealed class FacePreprocessor : IDisposable
             CheckConfiguredPath(options.CascadePath, nameof(options.CascadePath), DetectorKind.Haar);
 
         var kinds = options.Detectors.Where(k => k != DetectorKind.None).Distinct().ToList();
+        if (kinds.Contains(DetectorKind.Dlib) && SkipUnavailableDlib(kinds, DlibFaceDetector.UnavailableReason) is { } warning)
+        {
+            Warnings = [warning];
+            WarnOnce(warning);
+        }
         var pools = new List<DetectorPool>();
         try
         {
@@ -52,22 +57,41 @@ public sealed class FacePreprocessor : IDisposable
     /// <summary>The options this preprocessor runs with.</summary>
     public PreprocessOptions Options { get; }
 
-    /// <summary>Reads and preprocesses one file. Missing or unreadable files give a status, not an exception.</summary>
+    /// <summary>What the constructor had to change about the configured chain (a skipped dlib); empty normally.</summary>
+    public IReadOnlyList<string> Warnings { get; } = [];
+
+    /// <summary>The detectors that actually run, in order ("none" when none).</summary>
+    public string ChainName => _chainName;
+
+    /// <summary>
+    /// With the dlib shim unavailable (<paramref name="reason"/> set): alone, dlib is what the caller asked for, so it
+    /// throws naming the set-up step; in a chain it is a fallback, so it is removed and the warning returned.
+    /// </summary>
+    internal static string? SkipUnavailableDlib(List<DetectorKind> kinds, string? reason)
+    {
+        if (reason is null || !kinds.Contains(DetectorKind.Dlib)) return null;
+        if (kinds.Count == 1) throw new FileNotFoundException($"Detector dlib is not available: {reason}", DlibShim.FileName);
+        kinds.Remove(DetectorKind.Dlib);
+        return $"dlib skipped from the detector chain ({string.Join("→", kinds)} runs without it): {reason}";
+    }
+
+    private static int _warned;
+
+    /// <summary>Standard error, once per process: a tool that builds a preprocessor per batch must not repeat it.</summary>
+    private static void WarnOnce(string message)
+    {
+        if (Interlocked.Exchange(ref _warned, 1) == 0) Console.Error.WriteLine($"warning: {message}");
+    }
+
+    /// <summary>
+    /// Reads and preprocesses one file. Missing or unreadable files, files over <see cref="PreprocessOptions.MaxFileBytes"/>
+    /// and non-regular files (FIFO, device, socket, also behind a link) give a status, not an exception, and never block.
+    /// </summary>
     public PreprocessResult ProcessFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            if (Directory.Exists(path)) return Fail(PreprocessStatus.FileNotFound, path, $"{path}: is a directory, not an image file");
-            if (!File.Exists(path)) return Fail(PreprocessStatus.FileNotFound, path, $"{path}: file not found");
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Fail(PreprocessStatus.ReadError, path, $"{path}: could not be read ({e.Message})");
-        }
-        return ProcessEncoded(bytes, path);
+        var (bytes, status, message) = ImageFileReader.Read(path, Options.MaxFileBytes);
+        return bytes is null ? Fail(status, path, message) : ProcessEncoded(bytes, path);
     }
 
     /// <summary>Preprocesses an encoded image (JPEG, PNG, BMP, WebP, GIF, ...). <paramref name="sourceName"/> is used in messages.</summary>
@@ -195,6 +219,7 @@ public sealed class FacePreprocessor : IDisposable
                 foreach (var f in pool.Detect(input))
                 {
                     if (DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h) is not { } b) continue;
+                    if (Math.Min(b.Width, b.Height) < Options.MinFaceSize) continue;
                     count++;
                     if (best is null || IsBetter(b, best.Value)) best = b;
                 }
@@ -233,6 +258,7 @@ public sealed class FacePreprocessor : IDisposable
         DetectorKind.Ssd => () => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),
         DetectorKind.YuNet => () => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet)),
         DetectorKind.Haar => () => new HaarFaceDetector(o.CascadePath!),
+        DetectorKind.Dlib => () => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a detector"),
     };
 
@@ -261,6 +287,10 @@ public sealed class FacePreprocessor : IDisposable
         if (o.ClaheClipLimit > 0 && (o.ClaheTileGrid < 1 || o.ClaheTileGrid > o.OutputSize))
             throw new ArgumentException($"PreprocessOptions.ClaheTileGrid is {o.ClaheTileGrid}, expected 1..OutputSize ({o.OutputSize})");
         if (o.MaxPixels < 1) throw new ArgumentException($"PreprocessOptions.MaxPixels is {o.MaxPixels}, expected >= 1");
+        if (o.MaxFileBytes < 1) throw new ArgumentException($"PreprocessOptions.MaxFileBytes is {o.MaxFileBytes}, expected >= 1");
+        if (o.MinFaceSize < 0) throw new ArgumentException($"PreprocessOptions.MinFaceSize is {o.MinFaceSize}, expected >= 0");
+        if (!double.IsFinite(o.DlibScoreThreshold)) throw new ArgumentException($"PreprocessOptions.DlibScoreThreshold is {o.DlibScoreThreshold}, expected a finite number");
+        if (o.DlibUpsample is < 0 or > 3) throw new ArgumentException($"PreprocessOptions.DlibUpsample is {o.DlibUpsample}, expected 0..3");
         if (o.MinDetectionSize < 0) throw new ArgumentException($"PreprocessOptions.MinDetectionSize is {o.MinDetectionSize}, expected >= 0");
         if (o.ScoreThreshold is { } s && !(s >= 0 && s <= 1)) throw new ArgumentException($"PreprocessOptions.ScoreThreshold is {s}, expected 0..1");
     }

@@ -5,20 +5,26 @@ namespace EdramFer.Vision;
 /// <summary>Encoded bytes → 8-bit grey or BGR Mat, with a specific status for every way that can fail.</summary>
 internal static class ImageDecoder
 {
-    /// <summary>Decoded image or the failure. Note carries a non-fatal remark (e.g. truncated JPEG).</summary>
+    /// <summary>
+    /// Decoded image or the failure. Note carries a non-fatal remark (e.g. truncated JPEG). Multi-image files give their
+    /// first image: the first frame of an animated GIF, the first page of a multi-page TIFF.
+    /// </summary>
     public static (Mat? Image, PreprocessStatus Status, string Message, string Note) Decode(byte[] encoded, string source, long maxPixels)
     {
         if (encoded.Length == 0)
             return (null, PreprocessStatus.EmptyFile, $"{source}: file is empty (0 bytes)", "");
-        var header = ImageHeader.TryRead(encoded);
-        if (header is var (format, w, h))
-        {
-            if (w == 0 || h == 0)
-                return (null, PreprocessStatus.ZeroSize, $"{source}: {format} header declares a {w}x{h} image (zero width or height)", "");
-            if (w * h > maxPixels)
-                return (null, PreprocessStatus.TooLarge,
-                    $"{source}: {format} header declares {w}x{h} = {w * h:N0} pixels, more than MaxPixels = {maxPixels:N0}; refused before decoding", "");
-        }
+        // Only formats whose header was read here reach the decoder, so no decoder allocates for an unchecked size.
+        var header = ImageHeader.Check(encoded);
+        if (header.Format is not { } format)
+            return (null, PreprocessStatus.Undecodable, $"{source}: not a recognised image format (expected {ImageHeader.SupportedFormats})", "");
+        if (header.Problem is { } problem)
+            return (null, PreprocessStatus.Undecodable, $"{source}: {problem}", "");
+        var (w, h) = (header.Width, header.Height);
+        if (w == 0 || h == 0)
+            return (null, PreprocessStatus.ZeroSize, $"{source}: {format} header declares a {w}x{h} image (zero width or height)", "");
+        if (w > maxPixels / h) // w * h > maxPixels without overflow
+            return (null, PreprocessStatus.TooLarge,
+                $"{source}: {format} header declares {w}x{h} = {(decimal)w * h:N0} pixels, more than MaxPixels = {maxPixels:N0}; refused before decoding", "");
         var note = ImageHeader.IsTruncatedJpeg(encoded) ? "truncated JPEG (no end-of-image marker), decoded partially" : "";
         Mat decoded;
         try
@@ -28,14 +34,14 @@ internal static class ImageDecoder
         }
         catch (OpenCVException e)
         {
-            return (null, PreprocessStatus.Undecodable, $"{source}: the decoder rejected the {header?.Format ?? "unrecognised"} data ({e.Message.Trim()})", "");
+            return (null, PreprocessStatus.Undecodable, $"{source}: the decoder rejected the {format} data ({e.Message.Trim()})", "");
         }
         if (decoded.Empty())
         {
             decoded.Dispose();
             var what = note.Length > 0
                 ? "truncated JPEG (data ends without the end-of-image marker); OpenCV's JPEG reader rejects incomplete files"
-                : header is null ? "not a recognised image format" : $"{header.Value.Format} data that the decoder rejects (corrupt or truncated)";
+                : $"{format} data that the decoder rejects (corrupt or truncated)";
             return (null, PreprocessStatus.Undecodable, $"{source}: {what}", "");
         }
         if (decoded.Width == 0 || decoded.Height == 0)
@@ -43,7 +49,7 @@ internal static class ImageDecoder
             decoded.Dispose();
             return (null, PreprocessStatus.ZeroSize, $"{source}: decoded to a {decoded.Width}x{decoded.Height} image", "");
         }
-        if ((long)decoded.Width * decoded.Height > maxPixels) // formats whose header is not read (TIFF, ...)
+        if ((long)decoded.Width * decoded.Height > maxPixels) // a header that understated the size
         {
             var msg = $"{source}: decoded to {decoded.Width}x{decoded.Height} pixels, more than MaxPixels = {maxPixels:N0}";
             decoded.Dispose();

@@ -23,7 +23,10 @@ public enum PreprocessStatus
     TooLarge,
     /// <summary>Header declares, or the input has, zero width or height.</summary>
     ZeroSize,
-    /// <summary>The file exists but could not be read (permissions, I/O error).</summary>
+    /// <summary>
+    /// The file exists but could not be read: permissions, an I/O error, not a regular file (FIFO, device, socket)
+    /// or larger than <see cref="PreprocessOptions.MaxFileBytes"/>.
+    /// </summary>
     ReadError,
     /// <summary>Unexpected failure inside OpenCV while processing a decoded image; the message holds the error.</summary>
     Error,
@@ -51,6 +54,8 @@ public enum DetectorKind
     YuNet,
     /// <summary>Haar cascade from opencv-data; always available on Debian.</summary>
     Haar,
+    /// <summary>dlib's HOG frontal face detector (the seed paper's fallback), through the native shim built by set-up.</summary>
+    Dlib,
 }
 
 /// <summary>A face rectangle in source-image pixels.</summary>

@@ -30,20 +30,20 @@ public sealed record PreprocessOptions
     public const float DefaultYuNetScoreThreshold = 0.6f;
 
     /// <summary>
-    /// Detector chain, tried in order until one finds a face. Default: Haar only, because its cascade ships with
-    /// Debian's opencv-data while DNN detectors need model files. Empty or only <see cref="DetectorKind.None"/>:
+    /// Detector chain, tried in order until one finds a face. Default: <see cref="DefaultDetectors"/>, chosen by
+    /// measurement (docs/benchmarks.md, "Detector chains"). Empty or only <see cref="DetectorKind.None"/>:
     /// no detection, the input is treated as a face crop and the whole image is used.
     /// </summary>
-    public IReadOnlyList<DetectorKind> Detectors { get; init; } = [DetectorKind.Haar];
+    public IReadOnlyList<DetectorKind> Detectors { get; init; } = DefaultDetectors;
 
-    /// <summary>res10 SSD TensorFlow graph (<c>opencv_face_detector_uint8.pb</c>); required when the chain has <see cref="DetectorKind.Ssd"/>.</summary>
-    public string? SsdModelPath { get; init; }
+    /// <summary>res10 SSD TensorFlow graph (<c>opencv_face_detector_uint8.pb</c>); default: the shipped copy (<see cref="ShippedModels"/>).</summary>
+    public string? SsdModelPath { get; init; } = ShippedModels.SsdModelPath;
 
-    /// <summary>res10 SSD graph text (<c>opencv_face_detector.pbtxt</c>); required with <see cref="SsdModelPath"/>.</summary>
-    public string? SsdConfigPath { get; init; }
+    /// <summary>res10 SSD graph text (<c>opencv_face_detector.pbtxt</c>); default: the shipped copy.</summary>
+    public string? SsdConfigPath { get; init; } = ShippedModels.SsdConfigPath;
 
-    /// <summary>YuNet ONNX model (e.g. <c>face_detection_yunet_2023mar.onnx</c>); required when the chain has <see cref="DetectorKind.YuNet"/>.</summary>
-    public string? YuNetModelPath { get; init; }
+    /// <summary>YuNet ONNX model (<c>face_detection_yunet_2023mar.onnx</c>); default: the shipped copy.</summary>
+    public string? YuNetModelPath { get; init; } = ShippedModels.YuNetPath;
 
     /// <summary>
     /// Haar cascade XML. Default: <c>$EDRAM_HAAR_CASCADE</c> when set, otherwise the first existing
@@ -79,7 +79,36 @@ public sealed record PreprocessOptions
     /// Images whose header declares more pixels are refused (<see cref="PreprocessStatus.TooLarge"/>) before decoding,
     /// which stops decompression bombs. 40 MP covers every camera photo of 2020s phones.
     /// </summary>
-    public long MaxPixels { get; init; } = 40_000_000;
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>
+    /// Files larger than this are not read (<see cref="PreprocessStatus.ReadError"/>): a photo is a few MB, so 256 MB
+    /// is generous while a huge or endless file (a link to <c>/dev/zero</c>) cannot exhaust memory. Not part of the
+    /// metadata: a model or pipeline file cannot change it, only this option can.
+    /// </summary>
+    public long MaxFileBytes { get; init; } = DefaultMaxFileBytes;
+
+    /// <summary>
+    /// Faces whose box is smaller than this many source pixels on its shorter side are ignored (0 = keep all).
+    /// Tiny boxes are mostly false detections, and a face that small carries no usable expression.
+    /// </summary>
+    public int MinFaceSize { get; init; }
+
+    /// <summary>
+    /// Times the image is doubled before dlib's detector runs (0–3). Its HOG window is 80x80, so 0 misses faces
+    /// smaller than that; each doubling costs about 4x.
+    /// </summary>
+    public int DlibUpsample { get; init; }
+
+    /// <summary>
+    /// Minimum SVM margin of a dlib detection. dlib's own default is 0; -0.5 finds 95.5 % instead of 89 % of every fourth
+    /// muxspace image (faces under strong expressions score low) at the cost of one false detection (margin -0.47) on
+    /// the 52 face-less pictures (docs/benchmarks.md, "Detector chains").
+    /// </summary>
+    public double DlibScoreThreshold { get; init; } = DefaultDlibScoreThreshold;
+
+    /// <summary>Default <see cref="DlibScoreThreshold"/>.</summary>
+    public const double DefaultDlibScoreThreshold = -0.5;
 
     /// <summary>
     /// Images whose shorter side is below this are upscaled (bilinear) before detection, so 48x48 face crops
@@ -90,9 +119,19 @@ public sealed record PreprocessOptions
     /// <summary>
     /// Minimum detection score for the DNN detectors; null = per-detector default
     /// (<see cref="DefaultSsdScoreThreshold"/>, <see cref="DefaultYuNetScoreThreshold"/>). The Haar cascade has no
-    /// calibrated score and ignores it (it uses minNeighbors = 5).
+    /// calibrated score and ignores it (it uses minNeighbors = 5); so does dlib, whose score is an unbounded SVM margin
+    /// (see <see cref="DlibScoreThreshold"/>).
     /// </summary>
     public float? ScoreThreshold { get; init; }
+
+    /// <summary>The default detector chain (see <see cref="Detectors"/>).</summary>
+    public static readonly IReadOnlyList<DetectorKind> DefaultDetectors = [DetectorKind.YuNet];
+
+    /// <summary>Default <see cref="MaxPixels"/>, also the ceiling that metadata cannot raise it above.</summary>
+    public const long DefaultMaxPixels = 40_000_000;
+
+    /// <summary>Default <see cref="MaxFileBytes"/>: 256 MB.</summary>
+    public const long DefaultMaxFileBytes = 256L * 1024 * 1024;
 
     /// <summary>Stable short hash (16 hex digits of SHA-256) of <see cref="ToMetadata"/>: a preprocessing cache key.</summary>
     public string CacheKey
@@ -126,6 +165,9 @@ public sealed record PreprocessOptions
             [MetadataPrefix + "max_pixels"] = MaxPixels.ToString(inv),
             [MetadataPrefix + "min_detection_size"] = MinDetectionSize.ToString(inv),
             [MetadataPrefix + "score_threshold"] = ScoreThreshold is { } s ? s.ToString("R", inv) : "default",
+            [MetadataPrefix + "min_face_size"] = MinFaceSize.ToString(inv),
+            [MetadataPrefix + "dlib_upsample"] = DlibUpsample.ToString(inv),
+            [MetadataPrefix + "dlib_score_threshold"] = DlibScoreThreshold.ToString("R", inv),
         };
     }
 
@@ -133,6 +175,8 @@ public sealed record PreprocessOptions
     /// Rebuilds options from <see cref="ToMetadata"/> pairs. Keys without the <c>preprocess.</c> prefix are ignored
     /// (ONNX metadata holds others); missing keys keep their defaults; an unknown <c>preprocess.*</c> key, a newer
     /// algorithm version or an unparsable value throws, naming the key. Paths keep their defaults: set them with <c>with</c>.
+    /// <c>max_pixels</c> above <see cref="DefaultMaxPixels"/> is capped there, so a tampered file cannot switch off the
+    /// decompression-bomb guard; <see cref="MaxFileBytes"/> is not read from metadata at all.
     /// </summary>
     public static PreprocessOptions FromMetadata(IReadOnlyDictionary<string, string> metadata)
     {
@@ -152,7 +196,11 @@ public sealed record PreprocessOptions
                 "output_size" => o with { OutputSize = ParseInt(key, value) },
                 "clahe_clip_limit" => o with { ClaheClipLimit = ParseDouble(key, value) },
                 "clahe_tile_grid" => o with { ClaheTileGrid = ParseInt(key, value) },
-                "max_pixels" => o with { MaxPixels = ParseLong(key, value) },
+                // A file may lower the decompression-bomb guard, never raise it past the default: only code can.
+                "max_pixels" => o with { MaxPixels = Math.Min(ParseLong(key, value), DefaultMaxPixels) },
+                "min_face_size" => o with { MinFaceSize = ParseInt(key, value) },
+                "dlib_upsample" => o with { DlibUpsample = ParseInt(key, value) },
+                "dlib_score_threshold" => o with { DlibScoreThreshold = ParseDouble(key, value) },
                 "min_detection_size" => o with { MinDetectionSize = ParseInt(key, value) },
                 "score_threshold" => o with { ScoreThreshold = value == "default" ? null : (float)ParseDouble(key, value) },
                 _ => throw new FormatException($"Unknown metadata key '{key}': expected one of {string.Join(", ", new PreprocessOptions().ToMetadata().Keys)}"),
@@ -198,7 +246,7 @@ public sealed record PreprocessOptions
         if (value == "none" || value.Length == 0) return [];
         return value.Split(',').Select(s => Enum.TryParse<DetectorKind>(s.Trim(), ignoreCase: true, out var k) && Enum.IsDefined(k)
             ? k
-            : throw new FormatException($"Metadata '{key}' has detector '{s}', expected ssd, yunet, haar or none")).ToList();
+            : throw new FormatException($"Metadata '{key}' has detector '{s}', expected ssd, yunet, haar, dlib or none")).ToList();
     }
 
     private static string FormatPolicy(NoFacePolicy p) => p switch

@@ -20,13 +20,26 @@ public sealed class PreprocessOptionsTests
     }
 
     [Fact]
+    public void FromMetadata_DlibChainMinFaceSizeAndUpsample_RoundTrip()
+    {
+        var o = new PreprocessOptions { Detectors = [DetectorKind.YuNet, DetectorKind.Dlib], MinFaceSize = 40, DlibUpsample = 1 };
+
+        var back = PreprocessOptions.FromMetadata(o.ToMetadata());
+
+        Assert.Equal("yunet,dlib", o.ToMetadata()["preprocess.detectors"]);
+        Assert.Equal(o.Detectors, back.Detectors);
+        Assert.Equal(40, back.MinFaceSize);
+        Assert.Equal(1, back.DlibUpsample);
+    }
+
+    [Fact]
     public void ToMetadata_Defaults_StableKeysAndNoPaths()
     {
         var m = new PreprocessOptions { YuNetModelPath = "/somewhere/yunet.onnx" }.ToMetadata();
 
         Assert.All(m.Keys, k => Assert.StartsWith("preprocess.", k));
         Assert.DoesNotContain(m.Values, v => v.Contains('/'));
-        Assert.Equal("haar", m["preprocess.detectors"]);
+        Assert.Equal("yunet", m["preprocess.detectors"]); // the measured default (issue 13; was haar)
         Assert.Equal("2", m["preprocess.clahe_clip_limit"]);
         Assert.Equal("default", m["preprocess.score_threshold"]);
     }
@@ -54,7 +67,8 @@ public sealed class PreprocessOptionsTests
         Assert.Equal(PinnedDefaultCacheKey, new PreprocessOptions().CacheKey);
     }
 
-    private const string PinnedDefaultCacheKey = "8daa755b2a87189f";
+    // Re-pinned for issue 13: default chain yunet, new keys min_face_size, dlib_upsample, dlib_score_threshold.
+    private const string PinnedDefaultCacheKey = "c7dd1e10c1c011fc";
 
     [Fact]
     public void FromMetadata_OtherPrefixesAndMissingKeys_IgnoredAndDefaulted()

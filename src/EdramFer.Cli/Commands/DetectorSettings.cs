@@ -56,6 +56,7 @@ public class DetectorSettings : CommandSettings
                 "ssd" => DetectorKind.Ssd,
                 "yunet" => DetectorKind.YuNet,
                 "haar" => DetectorKind.Haar,
+                "dlib" => DetectorKind.Dlib,
                 "none" => DetectorKind.None,
                 _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected ssd, yunet, haar or none."),
             }).Where(k => k != DetectorKind.None).ToArray();
