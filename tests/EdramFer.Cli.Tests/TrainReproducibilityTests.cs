@@ -78,7 +78,7 @@ public sealed class TrainReproducibilityTests : IDisposable
         {
             var wb = mb.state_dict();
             foreach (var (name, wa) in ma.state_dict())
-                Assert.True(wa.equal(wb[name]).item<bool>(), $"weights '{name}' differ between {Path.GetFileName(runA)} and {Path.GetFileName(runB)}");
+                Assert.True(wa.equal(wb[name]).all().item<bool>(), $"weights '{name}' differ between {Path.GetFileName(runA)} and {Path.GetFileName(runB)}");
         }
     }
 }

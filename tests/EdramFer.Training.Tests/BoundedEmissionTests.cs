@@ -89,3 +89,32 @@ public class BoundedEmissionTests
         public int GetHashCode(float x) => 0;
     }
 }
+
+/// <summary>Configs written before a key existed load with the value they were trained with.</summary>
+public class EdramConfigUpgradeTests
+{
+    [Fact]
+    public void UpgradeJson_ConfigWithoutNewKeys_AffineEmissionAndOldWhereEpsilon()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse("""{"Preset":"cpu","ZoomLimit":1}""")!.AsObject();
+        EdramConfig.UpgradeJson(json);
+        var config = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(json)!;
+        Assert.Equal(EmissionKind.Affine, config.Emission);
+        Assert.Equal(1e-5, config.WhereNormEpsilon);
+        using var net = new EdramNet(config);
+        Assert.Equal(1e-5, net.glimpse.whereNorms[0].eps, 12);
+    }
+
+    [Fact]
+    public void UpgradeJson_CurrentConfig_Unchanged()
+    {
+        var current = EdramConfig.Cpu;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(current))!.AsObject();
+        EdramConfig.UpgradeJson(json);
+        var config = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(json)!;
+        Assert.Equal(EmissionKind.Bounded, config.Emission);
+        Assert.Equal(1e-3, config.WhereNormEpsilon);
+        using var net = new EdramNet(config);
+        Assert.Equal(1e-3, net.glimpse.whereNorms[0].eps, 12);
+    }
+}

@@ -34,7 +34,7 @@ public sealed class GlimpseNetwork : Module
         what = Linear(ch[^1] * side * side, c.FeatureSize);
         where = Linear(6, c.FeatureSize);
         whatNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, momentum: c.BatchNormMomentum));
-        whereNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, momentum: c.BatchNormMomentum));
+        whereNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, eps: c.WhereNormEpsilon, momentum: c.BatchNormMomentum));
         RegisterComponents();
     }
 
