@@ -123,15 +123,19 @@ internal sealed record CropState
     {
         var baseFolder = o.PipelineFolder ?? Environment.CurrentDirectory;
         string? Stored(string? p) => string.IsNullOrWhiteSpace(p) ? null : EdramScoringState.Relative(p, baseFolder);
-        var cascade = o.Preprocess.CascadePath;
-        var defaultCascade = PreprocessOptions.DefaultCascadePath();
+        // The machine's Haar cascade and the models shipped with EdramFer.Vision are not stored: a zip that names them by
+        // a path relative to one build output would break when moved; loading finds this machine's copies instead.
+        static bool IsDefault(string? path, string? @default) =>
+            path is not null && @default is not null && Path.GetFullPath(path) == Path.GetFullPath(@default);
+        string? Unless(string? path, string? @default) => IsDefault(path, @default) ? null : Stored(path);
+        var p = o.Preprocess;
         return new CropState
         {
-            Preprocess = new Dictionary<string, string>(o.Preprocess.ToMetadata()),
-            SsdModelPath = Stored(o.Preprocess.SsdModelPath),
-            SsdConfigPath = Stored(o.Preprocess.SsdConfigPath),
-            YuNetModelPath = Stored(o.Preprocess.YuNetModelPath),
-            CascadePath = cascade is not null && defaultCascade is not null && Path.GetFullPath(cascade) == Path.GetFullPath(defaultCascade) ? null : Stored(cascade),
+            Preprocess = new Dictionary<string, string>(p.ToMetadata()),
+            SsdModelPath = Unless(p.SsdModelPath, ShippedModels.SsdModelPath),
+            SsdConfigPath = Unless(p.SsdConfigPath, ShippedModels.SsdConfigPath),
+            YuNetModelPath = Unless(p.YuNetModelPath, ShippedModels.YuNetPath),
+            CascadePath = Unless(p.CascadePath, PreprocessOptions.DefaultCascadePath()),
             ImageFolder = string.IsNullOrWhiteSpace(o.ImageFolder) ? null : EdramScoringState.Relative(o.ImageFolder, baseFolder),
             RelativeToPipeline = o.PipelineFolder is not null,
         };
@@ -140,13 +144,13 @@ internal sealed record CropState
     /// <summary>
     /// The options back, paths resolved against <paramref name="pipelineFolder"/> (the loaded zip's folder) first, then the
     /// working directory. A detector file found in neither place falls back to this machine's default:
-    /// EDRAM_SSD_MODEL / EDRAM_SSD_CONFIG / EDRAM_YUNET_MODEL, or the system Haar cascade.
+    /// EDRAM_SSD_MODEL / EDRAM_SSD_CONFIG / EDRAM_YUNET_MODEL, the models shipped with EdramFer.Vision, or the system Haar cascade.
     /// </summary>
     public PreprocessOptions ToOptions(string? pipelineFolder = null) => PreprocessOptions.FromMetadata(Preprocess) with
     {
-        SsdModelPath = Existing(SsdModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? SsdModelPath,
-        SsdConfigPath = Existing(SsdConfigPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? SsdConfigPath,
-        YuNetModelPath = Existing(YuNetModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? YuNetModelPath,
+        SsdModelPath = Existing(SsdModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? ShippedModels.SsdModelPath ?? SsdModelPath,
+        SsdConfigPath = Existing(SsdConfigPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? ShippedModels.SsdConfigPath ?? SsdConfigPath,
+        YuNetModelPath = Existing(YuNetModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? ShippedModels.YuNetPath ?? YuNetModelPath,
         CascadePath = Existing(CascadePath, pipelineFolder) ?? PreprocessOptions.DefaultCascadePath() ?? CascadePath,
         // Only the crop: CLAHE is its own transform (FacePreprocessor remarks: identical bytes when split this way).
         ClaheClipLimit = 0,

@@ -52,7 +52,7 @@ public sealed class VideoFaceDetector : IDisposable
             var input = detector.Kind == DetectorKind.Ssd || upscaled is null ? frame : upscaled;
             double sx = (double)w / input.Width, sy = (double)h / input.Height;
             var faces = detector.Detect(input)
-                .Select(f => Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h))
+                .Select(f => DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h))
                 .OfType<FaceBox>()
                 .OrderByDescending(f => (long)f.Width * f.Height).ThenByDescending(f => f.Score).ThenBy(f => f.Y).ThenBy(f => f.X)
                 .Take(maxFaces).ToList();
@@ -64,23 +64,10 @@ public sealed class VideoFaceDetector : IDisposable
     /// <summary>The lower-case name of a detector, as in <c>--detector</c>.</summary>
     public static string Name(DetectorKind kind) => kind.ToString().ToLowerInvariant();
 
-    private static FaceBox? Clip(double x1, double y1, double x2, double y2, float score, int width, int height)
-    {
-        var l = Math.Clamp((int)Math.Round(x1), 0, width);
-        var t = Math.Clamp((int)Math.Round(y1), 0, height);
-        var r = Math.Clamp((int)Math.Round(x2), 0, width);
-        var b = Math.Clamp((int)Math.Round(y2), 0, height);
-        return r > l && b > t ? new FaceBox(l, t, r - l, b - t, score) : null;
-    }
-
-    private static IFaceDetector Create(PreprocessOptions o, DetectorKind kind) => kind switch
-    {
-        DetectorKind.Ssd => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThreshold ?? PreprocessOptions.DefaultSsdScoreThreshold),
-        DetectorKind.YuNet => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThreshold ?? PreprocessOptions.DefaultYuNetScoreThreshold),
-        DetectorKind.Haar => new HaarFaceDetector(o.CascadePath
-            ?? throw new ArgumentException($"Detector chain includes Haar but no cascade was found: install opencv-data, set ${PreprocessOptions.CascadeEnvironmentVariable} or PreprocessOptions.CascadePath")),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a detector"),
-    };
+    private static IFaceDetector Create(PreprocessOptions o, DetectorKind kind) =>
+        kind == DetectorKind.Haar && o.CascadePath is null
+            ? throw new ArgumentException($"Detector chain includes Haar but no cascade was found: install opencv-data, set ${PreprocessOptions.CascadeEnvironmentVariable} or PreprocessOptions.CascadePath")
+            : FacePreprocessor.CreateDetector(o, kind);
 
     /// <summary>Releases the detectors.</summary>
     public void Dispose()

@@ -253,6 +253,10 @@ public sealed class FacePreprocessor : IDisposable
     private static PreprocessResult Fail(PreprocessStatus status, string source, string message) =>
         new(status, message, null, null, null) { Source = source };
 
+    /// <summary>A new detector of <paramref name="kind"/> configured by <paramref name="o"/> (model paths, thresholds);
+    /// the caller owns it. For callers that need every face of an image rather than the preprocessed largest one.</summary>
+    public static IFaceDetector CreateDetector(PreprocessOptions o, DetectorKind kind) => Factory(o, kind)();
+
     private static Func<IFaceDetector> Factory(PreprocessOptions o, DetectorKind kind) => kind switch
     {
         DetectorKind.Ssd => () => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),

@@ -19,7 +19,7 @@ public interface IFaceDetector : IDisposable
 }
 
 /// <summary>Small helpers the detectors share.</summary>
-internal static class DetectorImage
+public static class DetectorImage
 {
     /// <summary>The image as 3-channel BGR: the DNN detectors were trained on colour input.</summary>
     public static Mat ToBgr(Mat image)
