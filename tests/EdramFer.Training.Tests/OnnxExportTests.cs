@@ -286,12 +286,13 @@ public sealed class OnnxExportTests : IDisposable
         var path = File("bad.onnx");
         var options = new OnnxExportOptions
         {
-            // A slightly wrong bias in one step's folded layer: small enough to look plausible.
+            // A slightly wrong bias in one step's folded layer: small enough to look plausible. Every unit is shifted, so
+            // the change cannot vanish behind a ReLU that is off for all parity images (one unit alone can).
             Tamper = m =>
             {
                 var t = m.Graph.Initializer.Single(i => i.Name == "step1/mlp/fc2/bias");
                 var v = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.ToByteArray()).ToArray();
-                v[0] += 0.05f;
+                for (var i = 0; i < v.Length; i++) v[i] += 0.05f;
                 t.RawData = Google.Protobuf.ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
             },
         };
