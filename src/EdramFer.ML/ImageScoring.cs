@@ -11,6 +11,8 @@ public sealed record ImageScore(string Label, float[] Probabilities, float Valen
     public FaceBox? Face { get; init; }
     /// <summary>Faces the winning detector found (0 when none or not known, e.g. through a saved pipeline).</summary>
     public int FaceCount { get; init; }
+    /// <summary><see cref="RowStatus"/>: ok, no_face or error.</summary>
+    public string Status { get; init; } = RowStatus.Ok;
 }
 
 /// <summary>Scores image files in batches; what <c>edram score</c> and <c>edram evaluate</c> run on.</summary>
@@ -75,6 +77,7 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
                 {
                     Face = r.FaceFound ? r.Face : null,
                     FaceCount = r.FaceFound ? Math.Max(1, r.FaceCount) : 0,
+                    Status = RowStatus.Of(r.Status),
                 };
             }
         }
@@ -112,7 +115,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
         _definition = SchemaDefinition.Create(typeof(PathRow));
         _definition[nameof(PathRow.Path)].ColumnName = InputColumn;
         var output = _model.GetOutputSchema(inputSchema);
-        foreach (var name in new[] { "Score", "PredictedLabel", "Valence", "Arousal", "FaceFound", "Error" })
+        foreach (var name in new[] { "Score", "PredictedLabel", "Valence", "Arousal", "FaceFound", "PreprocessStatus", "Error" })
             if (output.GetColumnOrNull(name) is null)
                 throw new InvalidDataException($"'{zipPath}': the pipeline has no '{name}' output column (expected PreprocessFace + ApplyEdram)");
         VBuffer<ReadOnlyMemory<char>> names = default;
@@ -140,7 +143,10 @@ public sealed class PipelineImageScorer : ImageBatchScorer
     {
         var view = _ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { Path = p }).ToList(), _definition);
         return _ml.Data.CreateEnumerable<ScoredRow>(_model.Transform(view), reuseRowObject: false)
-            .Select(r => new ImageScore(r.PredictedLabel > 0 ? _labels[r.PredictedLabel - 1] : "", r.Score, r.Valence, r.Arousal, r.FaceFound, r.Error))
+            .Select(r => new ImageScore(r.PredictedLabel > 0 ? _labels[r.PredictedLabel - 1] : "", r.Score, r.Valence, r.Arousal, r.FaceFound, r.Error)
+            {
+                Status = Enum.TryParse<PreprocessStatus>(r.PreprocessStatus, out var status) ? RowStatus.Of(status) : r.Error.Length > 0 ? RowStatus.Error : RowStatus.Ok,
+            })
             .ToList();
     }
 
@@ -162,6 +168,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
         public float Valence { get; set; }
         public float Arousal { get; set; }
         public bool FaceFound { get; set; }
+        public string PreprocessStatus { get; set; } = "";
         public string Error { get; set; } = "";
     }
 }

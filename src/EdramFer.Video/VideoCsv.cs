@@ -14,11 +14,11 @@ namespace EdramFer.Video;
 public sealed class VideoCsv(IReadOnlyList<string> labels, bool smoothing)
 {
     /// <summary>Status of a scored face.</summary>
-    public const string Ok = "ok";
+    public const string Ok = RowStatus.Ok;
     /// <summary>Status of a sampled frame without a face.</summary>
-    public const string NoFace = "no_face";
+    public const string NoFace = RowStatus.NoFace;
     /// <summary>Status of a video that could not be (fully) decoded.</summary>
-    public const string Error = "error";
+    public const string Error = RowStatus.Error;
 
     /// <summary>The column names, in order.</summary>
     public IReadOnlyList<string> Header { get; } =

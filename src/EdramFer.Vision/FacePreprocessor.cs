@@ -183,7 +183,7 @@ public sealed class FacePreprocessor : IDisposable
         switch (Options.NoFacePolicy)
         {
             case NoFacePolicy.Reject:
-                return Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}; rejected (NoFacePolicy.Reject){suffix}");
+                return Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}, so no label (no-face policy: reject){suffix}");
             case NoFacePolicy.WholeImage:
                 return Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; whole {w}x{h} image used{suffix}",
                     FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null);

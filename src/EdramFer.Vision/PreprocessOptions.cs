@@ -57,8 +57,11 @@ public sealed record PreprocessOptions
     /// </summary>
     public double Margin { get; init; } = 0.2;
 
-    /// <summary>What to crop when no detector finds a face.</summary>
-    public NoFacePolicy NoFacePolicy { get; init; } = NoFacePolicy.CentreCrop;
+    /// <summary>
+    /// What to do when no detector finds a face: by default nothing is scored (status no_face, no label); a centre or
+    /// whole-image crop is an explicit choice. Without detection (already cropped faces) the whole image is used.
+    /// </summary>
+    public NoFacePolicy NoFacePolicy { get; init; } = NoFacePolicy.Reject;
 
     /// <summary>Side of the square output image in pixels; 100 is the EDRAM network's input size.</summary>
     public int OutputSize { get; init; } = 100;

@@ -45,12 +45,13 @@ public class ScoreCommandTests
         var rows = ReadCsv(Path.Combine(dir, "out.csv"));
         Assert.Equal(10, rows.Count);
         Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found",
-            "face_count", "face_x", "face_y", "face_width", "face_height", "error", "input_label", "note"], // face columns: issue #14 item 4
+            "face_count", "face_x", "face_y", "face_width", "face_height", "status", "error", "input_label", "note"], // face columns: issue #14 item 4
             File.ReadLines(Path.Combine(dir, "out.csv")).First().Split(','));
         foreach (var good in rows.Take(6))
         {
             Assert.Contains(good["label"], TestModels.Labels);
             Assert.Equal("", good["error"]);
+            Assert.Equal("ok", good["status"]);
             var sum = TestModels.Labels.Sum(l => double.Parse(good["score_" + l], CultureInfo.InvariantCulture));
             Assert.Equal(1.0, sum, 4);
         }
@@ -58,11 +59,15 @@ public class ScoreCommandTests
         Assert.Equal("happy", rows[0]["input_label"]);
         Assert.Contains("corrupt.jpg", rows[6]["error"]);
         Assert.Contains("missing.jpg: file not found", rows[7]["error"]);
-        Assert.Equal("", rows[8]["error"]); // no face: scored on the centre crop, flagged by face_found
+        // No face: by default no label and no scores, status no_face (issue #13 item 4), and not counted as an error.
+        Assert.Equal("no_face", rows[8]["status"]);
+        Assert.Contains("no face found", rows[8]["error"]);
         Assert.Equal("false", rows[8]["face_found"]);
-        Assert.NotEqual("", rows[8]["label"]);
+        Assert.Equal("", rows[8]["label"]);
         Assert.Contains("empty 'path'", rows[9]["error"]);
-        Assert.All(rows.Skip(6).Where(r => r["error"] != ""), r => Assert.Equal("", r["score_happy"]));
+        Assert.Equal(["error", "error", "no_face", "error"], rows.Skip(6).Select(r => r["status"]));
+        Assert.All(rows.Skip(6), r => Assert.Equal("", r["score_happy"]));
+        Assert.Contains("3 with errors, 1 without a face", output);
         Assert.False(File.Exists(Path.Combine(dir, "out.csv.partial")));
     }
 
@@ -103,6 +108,7 @@ public class ScoreCommandTests
         {
             Assert.Equal(viaOnnx[i]["label"], viaZip[i]["label"]);
             Assert.Equal(viaOnnx[i]["error"] == "", viaZip[i]["error"] == "");
+            Assert.Equal(viaOnnx[i]["status"], viaZip[i]["status"]);
             foreach (var l in TestModels.Labels)
             {
                 var x = viaOnnx[i]["score_" + l];
@@ -111,6 +117,26 @@ public class ScoreCommandTests
                 if (x != "") Assert.Equal(double.Parse(x, CultureInfo.InvariantCulture), double.Parse(y, CultureInfo.InvariantCulture), 6);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("centre")]
+    [InlineData("whole")]
+    public void Score_NoFaceWithExplicitFallback_ScoresTheCropAndSaysNoFaceWasFound(string policy)
+    {
+        var dir = TestModels.TempFolder("score-noface-" + policy);
+        Directory.CreateDirectory(Path.Combine(dir, "imgs"));
+        var pgm = new List<byte>(System.Text.Encoding.ASCII.GetBytes("P5 120 90 255\n"));
+        for (var y = 0; y < 90; y++) for (var x = 0; x < 120; x++) pgm.Add((byte)((2 * x + y) % 256));
+        File.WriteAllBytes(Path.Combine(dir, "imgs", "noface.pgm"), pgm.ToArray());
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path", "imgs/noface.pgm"]);
+        var (code, output) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "out.csv", "--no-face", policy);
+        Assert.True(code == 0, output);
+        var row = Assert.Single(ReadCsv(Path.Combine(dir, "out.csv")));
+        Assert.Equal("ok", row["status"]);
+        Assert.Equal("false", row["face_found"]);
+        Assert.Contains(row["label"], TestModels.Labels);
+        Assert.Equal("", row["error"]);
     }
 
     [Fact]

@@ -116,6 +116,28 @@ public class ApplyEdramTests
         Assert.Contains("gone.png", scored[3].Error);
     }
 
+    [SharedDataFact("fer2013/test")]
+    public void ApplyEdram_DefaultPreprocessing_ImageWithoutFace_NoLabelAndStatusNoFace()
+    {
+        var dir = TestModels.TempFolder("noface");
+        var gradient = Path.Combine(dir, "gradient.png");
+        using (var m = new OpenCvSharp.Mat(160, 200, OpenCvSharp.MatType.CV_8UC1))
+        {
+            for (var y = 0; y < 160; y++) for (var x = 0; x < 200; x++) m.Set(y, x, (byte)((x + 2 * y) % 256));
+            OpenCvSharp.Cv2.ImWrite(gradient, m);
+        }
+        var rows = new[] { (gradient, "happy") };
+        var pipeline = _ml.Transforms.PreprocessFace("Face", "Path", new PreprocessOptions())   // defaults: YuNet, no face → no label
+            .Append(_ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = TestModels.Small }));
+        var view = pipeline.Fit(Rows(rows)).Transform(Rows(rows));
+        var scored = Assert.Single(_ml.Data.CreateEnumerable<Scored>(view, false));
+        Assert.Equal(0u, scored.PredictedLabel);
+        Assert.All(scored.Score, p => Assert.True(float.IsNaN(p)));
+        Assert.False(scored.FaceFound);
+        Assert.Contains("no face found", scored.Error);
+        Assert.Equal("NoFace", Assert.Single(view.GetColumn<string>("PreprocessStatus")));
+    }
+
     [Fact]
     public void ApplyEdram_NotAnEdramModel_FailsAtFitNamingFile()
     {

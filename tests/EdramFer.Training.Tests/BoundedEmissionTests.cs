@@ -94,27 +94,37 @@ public class BoundedEmissionTests
 public class EdramConfigUpgradeTests
 {
     [Fact]
-    public void UpgradeJson_ConfigWithoutNewKeys_AffineEmissionAndOldWhereEpsilon()
+    public void UpgradeJson_ConfigWithoutNewKeys_AffineEmissionAndOldWhereNorms()
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse("""{"Preset":"cpu","ZoomLimit":1}""")!.AsObject();
         EdramConfig.UpgradeJson(json);
         var config = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(json)!;
         Assert.Equal(EmissionKind.Affine, config.Emission);
+        Assert.True(config.WhereBatchNorm);
         Assert.Equal(1e-5, config.WhereNormEpsilon);
         using var net = new EdramNet(config);
+        Assert.Equal(config.Steps, net.glimpse.whereNorms.Count);
         Assert.Equal(1e-5, net.glimpse.whereNorms[0].eps, 12);
     }
 
     [Fact]
-    public void UpgradeJson_CurrentConfig_Unchanged()
+    public void UpgradeJson_CurrentConfig_Unchanged_NoWhereNorms()
     {
         var current = EdramConfig.Cpu;
         var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(current))!.AsObject();
         EdramConfig.UpgradeJson(json);
         var config = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(json)!;
-        Assert.Equal(EmissionKind.Bounded, config.Emission);
-        Assert.Equal(1e-3, config.WhereNormEpsilon);
+        Assert.Equal(current, config with { GlimpseChannels = current.GlimpseChannels, ContextChannels = current.ContextChannels });
+        Assert.False(config.WhereBatchNorm);
         using var net = new EdramNet(config);
+        Assert.Empty(net.glimpse.whereNorms);
+        Assert.DoesNotContain(net.state_dict().Keys, k => k.Contains("whereNorms"));
+    }
+
+    [Fact]
+    public void WhereBatchNormOn_UsesTheConfiguredEpsilon()
+    {
+        using var net = new EdramNet(EdramConfig.Cpu with { WhereBatchNorm = true });
         Assert.Equal(1e-3, net.glimpse.whereNorms[0].eps, 12);
     }
 }

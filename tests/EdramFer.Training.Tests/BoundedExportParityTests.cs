@@ -19,32 +19,34 @@ public sealed class BoundedExportParityTests(Xunit.Abstractions.ITestOutputHelpe
     public void Dispose() => _dir.Dispose();
 
     [SharedDataTheory("fer2013/test")]
-    [InlineData(16, false)]
-    [InlineData(17, true)]
-    [InlineData(20, false)]
-    [InlineData(20, true)]
-    public void Export_BoundedEmissionRealImages_ParityWithin1e4(int opset, bool flip)
+    [InlineData(16, false, false)]
+    [InlineData(17, true, false)]
+    [InlineData(20, false, false)]
+    [InlineData(20, true, false)]
+    [InlineData(17, false, true)]
+    public void Export_BoundedEmissionRealImages_ParityWithin1e4(int opset, bool flip, bool whereBatchNorm)
     {
-        var (state, model) = Model();
+        var (state, model) = Model(whereBatchNorm);
         using (model)
         {
             Assert.Equal(EmissionKind.Bounded, model.Config.Emission);
             var options = new PreprocessOptions { Detectors = [DetectorKind.None] };
             using var images = TrainedModelOnnxTests.LoadFer2013(options, DatasetReader.Fer2013Labels, out _);
             Assert.True(images.shape[0] >= 100, $"only {images.shape[0]} images preprocessed");
-            var path = _dir.File($"bounded-{opset}-{flip}.onnx");
+            var path = _dir.File($"bounded-{opset}-{flip}-{whereBatchNorm}.onnx");
             EdramOnnxExporter.Export(model, state, path, new OnnxExportOptions { Opset = opset, FlipAveraging = flip });
             var parity = EdramOnnxExporter.Compare(model, path, images, flip);
-            output.WriteLine($"opset {opset}, mirror averaging {flip}: {parity}");
+            output.WriteLine($"opset {opset}, mirror averaging {flip}, where batch norm {whereBatchNorm}: {parity}");
             foreach (var (name, diff) in parity.MaxAbsDiff)
                 Assert.True(diff <= Tolerance, $"{name}: max abs diff {diff:E2} > {Tolerance:E0} on {parity.Images} images ({parity})");
         }
     }
 
-    static (TrainState State, EdramNet Model) Model()
+    /// <param name="whereBatchNorm">For the random model: with the optional "where" batch norms (folded into the Gemm).</param>
+    static (TrainState State, EdramNet Model) Model(bool whereBatchNorm)
     {
         if (Environment.GetEnvironmentVariable("EDRAM_BOUNDED_CHECKPOINT") is { Length: > 0 } ckpt) return Checkpoint.LoadModel(ckpt);
-        var config = EdramConfig.Cpu;
+        var config = EdramConfig.Cpu with { WhereBatchNorm = whereBatchNorm };
         return (new TrainState { Config = config, Labels = DatasetReader.Fer2013Labels }, EdramOnnxExporter.CreateRandomModel(config, seed: 3));
     }
 }

@@ -57,11 +57,12 @@ public class ModelShapeTests
         Assert.Throws<ArgumentException>(() => EdramConfig.FromPreset("huge"));
 
     [Theory]
-    [InlineData("paper")]
-    [InlineData("cpu")]
-    public void ModelComplexity_Presets_CountsTheModulesParameters(string preset)
+    [InlineData("paper", false)]
+    [InlineData("cpu", false)]
+    [InlineData("cpu", true)]
+    public void ModelComplexity_Presets_CountsTheModulesParameters(string preset, bool whereBatchNorm)
     {
-        var config = EdramConfig.FromPreset(preset);
+        var config = EdramConfig.FromPreset(preset) with { WhereBatchNorm = whereBatchNorm };
         using var net = new EdramNet(config);
         Assert.Equal(net.ParameterCount(), ModelComplexity.Parameters(config));
     }

@@ -111,7 +111,7 @@ public sealed class OnnxExportTests : IDisposable
         AssertParity(report.Parity);
         var onnx = ReadModel(report.Path);
         Assert.Equal(opset, onnx.OpsetImport.Single().Version);
-        Assert.Equal(fold ? 0 : 2 * (6 + 2 + 2) + 3, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.Equal(fold ? 0 : 2 * (6 + 1 + 2) + 3, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization")); // no "where" norms
     }
 
     [Fact]
@@ -346,6 +346,6 @@ public sealed class OnnxExportTests : IDisposable
 
 internal static class EdramNetTestAccess
 {
-    /// <summary>Step 0's batch norm after the "where" layer (feeds the state that places glimpse 1): a statistic that moves every output when changed.</summary>
-    public static TorchSharp.Modules.BatchNorm1d glimpseNormsForTest(this EdramNet model) => model.glimpse.whereNorms[0];
+    /// <summary>Step 0's batch norm after the "what" layer (feeds the state that places glimpse 2): a statistic that moves every output when changed.</summary>
+    public static TorchSharp.Modules.BatchNorm1d glimpseNormsForTest(this EdramNet model) => model.glimpse.whatNorms[0];
 }

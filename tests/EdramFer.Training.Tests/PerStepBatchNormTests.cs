@@ -12,9 +12,10 @@ public class PerStepBatchNormTests
         manual_seed(5);
         var config = TestModels.Tiny(steps: 3);
         using var net = new EdramNet(config);
-        // Glimpse CNN: 6 convs + "what" + "where", and 2 MLP layers: each with one batch norm per step.
+        // Glimpse CNN: 6 convs + "what" ("where" has none by default: EdramConfig.WhereBatchNorm), and 2 MLP layers:
+        // each with one batch norm per step.
         var norms = net.named_modules().Where(m => m.module is BatchNorm1d or BatchNorm2d).Select(m => m.name).ToList();
-        int perStepLayers = 6 + 2 + 2, context = 3;
+        int perStepLayers = 6 + 1 + 2, context = 3;
         Assert.Equal(perStepLayers * config.Steps + context, norms.Count);
 
         // At initialisation every step sees the same glimpse (the emission weights are zero); move them so steps differ.

@@ -26,7 +26,7 @@ public sealed class FacePreprocessorTests : IDisposable
             (_dir.File("good.jpg", jpg), PreprocessStatus.NoFaceFallback),
             (_dir.File("good.bmp", TestImages.Encode(good, ".bmp")), PreprocessStatus.NoFaceFallback),
         };
-        using var pre = new FacePreprocessor(new PreprocessOptions());
+        using var pre = new FacePreprocessor(new PreprocessOptions { NoFacePolicy = NoFacePolicy.CentreCrop }); // synthetic: no face
 
         var results = pre.ProcessFiles(paths.Select(p => p.Path).ToList(), maxDegreeOfParallelism: 2);
 
@@ -194,7 +194,7 @@ public sealed class FacePreprocessorTests : IDisposable
     {
         using var image = TestImages.Synthetic(150, 110, seed: 3);
         var png = TestImages.Encode(image, ".png");
-        var options = new PreprocessOptions { ClaheClipLimit = 3.0, ClaheTileGrid = 4 };
+        var options = new PreprocessOptions { ClaheClipLimit = 3.0, ClaheTileGrid = 4, NoFacePolicy = NoFacePolicy.CentreCrop };
         using var full = new FacePreprocessor(options);
         using var cropOnly = new FacePreprocessor(options with { ClaheClipLimit = 0 });
 
@@ -213,7 +213,7 @@ public sealed class FacePreprocessorTests : IDisposable
             using var m = TestImages.Synthetic(100 + i * 7, 90 + i * 3, seed: i);
             return _dir.File($"img{i}.jpg", TestImages.Encode(m, ".jpg"));
         }).ToList();
-        using var pre = new FacePreprocessor(new PreprocessOptions());
+        using var pre = new FacePreprocessor(new PreprocessOptions { NoFacePolicy = NoFacePolicy.CentreCrop }); // synthetic: no face
 
         var first = files.Select(pre.ProcessFile).ToList();
         var second = files.Select(pre.ProcessFile).ToList();

@@ -67,8 +67,9 @@ public sealed class PreprocessOptionsTests
         Assert.Equal(PinnedDefaultCacheKey, new PreprocessOptions().CacheKey);
     }
 
-    // Re-pinned for issue 13: default chain yunet, new keys min_face_size, dlib_upsample, dlib_score_threshold.
-    private const string PinnedDefaultCacheKey = "c7dd1e10c1c011fc";
+    // Re-pinned for issue 13: default chain yunet, new keys min_face_size, dlib_upsample, dlib_score_threshold; then
+    // no-face policy reject by default (crop caches with detection are keyed anew; --detector none ones are not).
+    private const string PinnedDefaultCacheKey = "96ff280182e049e9";
 
     [Fact]
     public void FromMetadata_OtherPrefixesAndMissingKeys_IgnoredAndDefaulted()

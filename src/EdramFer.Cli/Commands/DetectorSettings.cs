@@ -10,7 +10,7 @@ public class DetectorSettings : CommandSettings
 {
     // No [DefaultValue]: null means "not given", so scoring commands can fall back to the model's own preprocessing.
     [CommandOption("--detector <CHAIN>"),
-     Description("Detector chain, comma-separated, tried in order: ssd, yunet, haar, none (none = images are face crops). Default: haar; score/evaluate: the model's own")]
+     Description("Detector chain, comma-separated, tried in order: yunet, ssd, dlib, haar, none (none = images are face crops). Default: yunet (shipped in models/); score/evaluate: the model's own")]
     public string? Detector { get; init; }
     [CommandOption("--ssd-model <PB>"), Description("res10 SSD TensorFlow graph (opencv_face_detector_uint8.pb); env EDRAM_SSD_MODEL")]
     public string? SsdModel { get; init; }
@@ -20,7 +20,7 @@ public class DetectorSettings : CommandSettings
     public string? YuNetModel { get; init; }
     [CommandOption("--cascade <XML>"), Description("Haar/LBP cascade (default: opencv-data's frontal face cascade)")]
     public string? Cascade { get; init; }
-    [CommandOption("--no-face <POLICY>"), Description("When no face is found: centre | whole | reject (default: centre; score/evaluate: the model's own)")]
+    [CommandOption("--no-face <POLICY>"), Description("When no face is found: reject (status no_face, no label) | centre | whole (score that crop) (default: reject; score/evaluate: the model's own)")]
     public string? NoFace { get; init; }
 
     public override ValidationResult Validate()
@@ -58,7 +58,7 @@ public class DetectorSettings : CommandSettings
                 "haar" => DetectorKind.Haar,
                 "dlib" => DetectorKind.Dlib,
                 "none" => DetectorKind.None,
-                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected ssd, yunet, haar or none."),
+                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected yunet, ssd, dlib, haar or none."),
             }).Where(k => k != DetectorKind.None).ToArray();
 
     /// <summary>Parses a no-face policy: centre, whole or reject.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdramFer.Cli.Scoring;
 using EdramFer.ML;
 using EdramFer.Training.Train;
+using EdramFer.Vision;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Spectre.Console;
@@ -16,7 +17,8 @@ namespace EdramFer.Cli.Commands;
 /// pipeline zip) and reports ML.NET's multiclass metrics (<c>MulticlassClassification.Evaluate</c>): micro/macro
 /// accuracy, log-loss, the confusion matrix and per-class accuracy; with <c>valence</c>/<c>arousal</c> columns and a
 /// model whose valence/arousal head was trained, also their RMSE and Lin's concordance (CCC). Rows that fail
-/// preprocessing are counted as errors and left out of every metric. Exit codes: 0 done, 1 the run failed (unknown
+/// preprocessing are counted as errors and rows without a detected face (status no_face) as such, both left out of every
+/// metric. Exit codes: 0 done, 1 the run failed (unknown
 /// labels, no usable row, bad model or CSV), 2 interrupted (no report written).
 /// </summary>
 public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateCommand.Settings>
@@ -60,6 +62,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
 
         var scored = new List<Scored>((int)Math.Min(rows, int.MaxValue));
         var errors = new List<string>();
+        var noFace = 0;
         console.MarkupLine($"Evaluating {rows:N0} rows of {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
         var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "evaluating"));
         var result = run.Run(console, signals.Token, chunk =>
@@ -69,6 +72,11 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             {
                 var (row, r) = (chunk[k], results[k]);
                 var error = row.PathError ?? r.Error;
+                if (row.PathError is null && r.Status == RowStatus.NoFace)
+                {
+                    noFace++; // an image without a face is not a failure, and has no prediction to score
+                    continue;
+                }
                 if (error.Length > 0)
                 {
                     errors.Add($"{row.Path}: {error}");
@@ -86,10 +94,11 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             return CancellableRun.Interrupted;
         }
         ReportErrors(console, errors, rows);
+        if (noFace > 0) console.MarkupLine($"[yellow]{noFace:N0} of {rows:N0} rows have no detected face (status no_face) and are excluded from every metric.[/]");
         if (scored.Count == 0) throw new InvalidDataException($"none of the {rows:N0} rows could be scored: no metrics");
         var metrics = Evaluate(ml, labels, scored);
-        var values = Report(labels, metrics, scored, errors.Count, scoreVa && hasValence, scoreVa && hasArousal);
-        Print(console, labels, metrics, values, scored.Count, errors.Count, result.Elapsed);
+        var values = Report(labels, metrics, scored, errors.Count, noFace, scoreVa && hasValence, scoreVa && hasArousal);
+        Print(console, labels, metrics, values, scored.Count, errors.Count, noFace, result.Elapsed);
         if (s.Report is { } path) WriteReport(console, path, values);
         return 0;
     }
@@ -176,7 +185,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
 
     /// <summary>The report, keys as documented; per-class accuracy is null for a class with no rows.</summary>
     private static Dictionary<string, object?> Report(IReadOnlyList<string> labels, MulticlassClassificationMetrics m, IReadOnlyList<Scored> scored,
-        int errors, bool valence, bool arousal)
+        int errors, int noFace, bool valence, bool arousal)
     {
         var counts = m.ConfusionMatrix.Counts;
         var perClass = new Dictionary<string, double?>();
@@ -192,6 +201,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             ["confusion_matrix"] = counts.Select(row => row.Select(c => (long)Math.Round(c)).ToArray()).ToArray(),
             ["count"] = scored.Count,
             ["errors"] = errors,
+            ["no_face"] = noFace,
         };
         foreach (var (name, on, pairs) in new[]
                  {
@@ -216,12 +226,13 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     }
 
     private static void Print(IAnsiConsole console, IReadOnlyList<string> labels, MulticlassClassificationMetrics m, Dictionary<string, object?> report,
-        int count, int errors, TimeSpan elapsed)
+        int count, int errors, int noFace, TimeSpan elapsed)
     {
         var inv = CultureInfo.InvariantCulture;
         var summary = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         summary.AddRow("rows evaluated", count.ToString("N0", inv));
         summary.AddRow(errors > 0 ? "[yellow]rows failed (excluded)[/]" : "rows failed (excluded)", errors.ToString("N0", inv));
+        summary.AddRow(noFace > 0 ? "[yellow]rows without a face (excluded)[/]" : "rows without a face (excluded)", noFace.ToString("N0", inv));
         summary.AddRow("micro accuracy", m.MicroAccuracy.ToString("P2", inv));
         summary.AddRow("macro accuracy", m.MacroAccuracy.ToString("P2", inv));
         summary.AddRow("log-loss", m.LogLoss.ToString("F4", inv));

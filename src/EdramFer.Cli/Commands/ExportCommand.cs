@@ -92,13 +92,13 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
         return 0;
     }
 
-    /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (crop policy: centre when a chain is set).</summary>
+    /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (no face: rejected, no label).</summary>
     static TrainState WithInferenceDetector(TrainState state, DetectorKind[] chain)
     {
         var pre = PreprocessOptions.FromMetadata(state.Options.Preprocess) with
         {
             Detectors = chain,
-            NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.CentreCrop,
+            NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.Reject,
         };
         return state with { Options = state.Options with { Preprocess = new Dictionary<string, string>(pre.ToMetadata()) } };
     }

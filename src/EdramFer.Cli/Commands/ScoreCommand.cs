@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using EdramFer.Cli.Scoring;
 using EdramFer.ML;
+using EdramFer.Vision;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -41,12 +42,13 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
             $"{s.ModelIdentity()}|{s.OptionsIdentity()}", s.StopAfterChunks));
         console.MarkupLine($"Scoring {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
-        var failed = 0L;
+        long failed = 0, noFace = 0;
         var result = run.Run(console, signals.Token, rows =>
         {
             var scores = scorer.Score(rows.Select(r => r.ResolvedPath).ToList());
             var records = rows.Select((row, k) => columns.Record(row, scores[k])).ToList();
-            failed += records.Count(r => r[columns.ErrorIndex].Length > 0);
+            failed += records.Count(r => r[columns.StatusIndex] == RowStatus.Error);
+            noFace += records.Count(r => r[columns.StatusIndex] == RowStatus.NoFace);
             return records;
         }, columns.Header);
         if (result.Interrupted)
@@ -55,7 +57,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
                                $"{Path.GetFileName(s.Output).EscapeMarkup()}.partial kept. Run again with --resume.[/]");
             return CancellableRun.Interrupted;
         }
-        console.MarkupLine($"Wrote {result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors in this run) in {result.Elapsed.TotalSeconds:F1} s");
+        console.MarkupLine($"Wrote {result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face in this run) in {result.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 }

@@ -34,6 +34,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public float MaxRotation { get; init; }
         [CommandOption("--glimpse-bound <BOUND>"), DefaultValue("inside"), Description("inside: the whole glimpse stays in the image | centre: only its centre (bounded emission)")]
         public string GlimpseBound { get; init; } = "inside";
+        [CommandOption("--where-batch-norm"), Description("Batch-normalise the \"where\" embedding of θ per step (EDRAM; default off: θ is bounded)")]
+        public bool WhereBatchNorm { get; init; }
+        [CommandOption("--bn-recalibrate <BATCHES>"), DefaultValue(100), Description("Training batches whose average replaces the batch-norm statistics before every validation (0 = keep the moving averages)")]
+        public int BatchNormRecalibration { get; init; } = 100;
         [CommandOption("--preset <NAME>"), DefaultValue("paper"), Description("paper | cpu")]
         public string Preset { get; init; } = "paper";
         [CommandOption("--device <DEVICE>"), DefaultValue("auto"), Description("auto | cpu | cuda")]
@@ -62,6 +66,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             if (Emission is not ("bounded" or "affine")) return ValidationResult.Error($"--emission must be bounded or affine, got '{Emission}'");
             if (GlimpseBound is not ("inside" or "centre")) return ValidationResult.Error($"--glimpse-bound must be inside or centre, got '{GlimpseBound}'");
             if (Emission == "bounded" && (MinZoom <= 0 || MinZoom >= ZoomLimit)) return ValidationResult.Error($"--min-zoom must be in (0, --zoom-limit = {ZoomLimit}), got {MinZoom}");
+            if (BatchNormRecalibration < 0) return ValidationResult.Error($"--bn-recalibrate must be ≥ 0, got {BatchNormRecalibration}");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
@@ -73,6 +78,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         {
             ZoomLimit = s.ZoomLimit, Emission = s.Emission == "affine" ? EmissionKind.Affine : EmissionKind.Bounded,
             MinZoom = s.MinZoom, MaxRotation = s.MaxRotation * MathF.PI / 180, GlimpseInside = s.GlimpseBound == "inside",
+            WhereBatchNorm = s.WhereBatchNorm,
         };
         if (s.Steps is int steps) config = config with { Steps = steps };
         var options = new TrainOptions
@@ -81,6 +87,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
             Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
             MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
+            BatchNormRecalibrationBatches = s.BatchNormRecalibration,
         };
         // Ctrl-C, SIGTERM and SIGHUP stop after the current batch and save a checkpoint (handlers removed when the run
         // ends); SIGKILL loses at most the batches since the last one.

@@ -1,11 +1,12 @@
 using System.Globalization;
 using EdramFer.ML;
+using EdramFer.Vision;
 
 namespace EdramFer.Cli.Scoring;
 
 /// <summary>
 /// The columns of <c>edram score</c>'s output: path, label, one score per class, valence, arousal, the face
-/// (found, count, chosen box) and error, then the input's other columns. An input column whose name is taken is
+/// (found, count, chosen box), status (<see cref="RowStatus"/>) and error, then the input's other columns. An input column whose name is taken is
 /// written as <c>input_&lt;name&gt;</c> (prefixed again until the name is free), so no two columns share a name.
 /// </summary>
 internal sealed class ScoreColumns
@@ -18,8 +19,8 @@ internal sealed class ScoreColumns
         Labels = labels;
         ImageColumn = imageColumn;
         Fixed = ["path", "label", .. labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "face_count",
-            "face_x", "face_y", "face_width", "face_height", "error"];
-        ErrorIndex = Fixed.Count - 1;
+            "face_x", "face_y", "face_width", "face_height", "status", "error"];
+        StatusIndex = Fixed.Count - 2;
         _extras = [];
         _header = [];
     }
@@ -27,8 +28,8 @@ internal sealed class ScoreColumns
     public IReadOnlyList<string> Labels { get; }
     public string ImageColumn { get; }
     public IReadOnlyList<string> Fixed { get; }
-    /// <summary>Index of the error column in a record.</summary>
-    public int ErrorIndex { get; }
+    /// <summary>Index of the status column in a record.</summary>
+    public int StatusIndex { get; }
 
     /// <summary>The output header for an input header (fixed columns, then the input's other columns, renamed where taken).</summary>
     public IReadOnlyList<string> Header(IReadOnlyList<string> inputHeader)
@@ -59,7 +60,7 @@ internal sealed class ScoreColumns
         [
             row.Path, r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), r.FaceFound ? "true" : "false",
             Int(r.FaceCount), face is { } f ? Int(f.X) : "", face is { } y ? Int(y.Y) : "", face is { } w ? Int(w.Width) : "",
-            face is { } h ? Int(h.Height) : "", error, .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
+            face is { } h ? Int(h.Height) : "", row.PathError is null ? r.Status : RowStatus.Error, error, .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
         ];
     }
 

@@ -55,6 +55,14 @@ public sealed record EdramConfig
     /// Configs without the key predate it and keep 1e-5 (<see cref="UpgradeJson"/>).
     /// </summary>
     public double WhereNormEpsilon { get; init; } = 1e-3;
+    /// <summary>
+    /// Batch-normalise the "where" embedding per step (EDRAM) or not. The bounded emission's θ is already in [−1, 1] and
+    /// starts identical for every image; batch statistics over such near-constant inputs scale their tiny differences up
+    /// by 1/sqrt(var + ε), which swamps the zoom loss's gradient on the scale and makes evaluation depend on a drifting
+    /// running mean (docs/runs/bounded-z1: validation 22–47 % from epoch to epoch). Off by default; configs without the
+    /// key predate the option and keep it on (<see cref="UpgradeJson"/>).
+    /// </summary>
+    public bool WhereBatchNorm { get; init; }
     /// <summary>Batch-norm running-average momentum (EDRAM: moving-average decay 0.05).</summary>
     public double BatchNormMomentum { get; init; } = 0.05;
 
@@ -78,12 +86,13 @@ public sealed record EdramConfig
 
     /// <summary>
     /// Brings a config JSON object written by an older version up to date before it is deserialised: a config
-    /// without "Emission" predates the bounded emission and is the affine one; without "WhereNormEpsilon" it used 1e-5.
+    /// without "Emission" predates the bounded emission and is the affine one; without "WhereNormEpsilon" it used 1e-5; without "WhereBatchNorm" it had the where batch norms.
     /// </summary>
     public static void UpgradeJson(JsonObject config)
     {
         if (!config.ContainsKey(nameof(Emission))) config[nameof(Emission)] = nameof(EmissionKind.Affine);
         if (!config.ContainsKey(nameof(WhereNormEpsilon))) config[nameof(WhereNormEpsilon)] = 1e-5;
+        if (!config.ContainsKey(nameof(WhereBatchNorm))) config[nameof(WhereBatchNorm)] = true;
     }
 
     /// <summary>Looks a preset up by name.</summary>

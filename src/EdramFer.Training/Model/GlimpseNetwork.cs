@@ -8,7 +8,8 @@ namespace EdramFer.Training.Model;
 /// <summary>
 /// Glimpse CNN plus the "what" x "where" product: conv features of the glimpse → FC ("what"),
 /// the six affine values → FC ("where"), multiplied element-wise. Every batch norm has one
-/// instance per time step (the seed paper's change to EDRAM): statistics differ between glimpses.
+/// instance per time step (the seed paper's change to EDRAM): statistics differ between glimpses. The "where"
+/// embedding's are optional (<see cref="EdramConfig.WhereBatchNorm"/>).
 /// </summary>
 public sealed class GlimpseNetwork : Module
 {
@@ -34,7 +35,9 @@ public sealed class GlimpseNetwork : Module
         what = Linear(ch[^1] * side * side, c.FeatureSize);
         where = Linear(6, c.FeatureSize);
         whatNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, momentum: c.BatchNormMomentum));
-        whereNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, eps: c.WhereNormEpsilon, momentum: c.BatchNormMomentum));
+        whereNorms = c.WhereBatchNorm
+            ? PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, eps: c.WhereNormEpsilon, momentum: c.BatchNormMomentum))
+            : new ModuleList<BatchNorm1d>();   // empty: θ is bounded already (EdramConfig.WhereBatchNorm)
         RegisterComponents();
     }
 
@@ -56,7 +59,8 @@ public sealed class GlimpseNetwork : Module
             if (layer is 1 or 3) x = functional.max_pool2d(x, 2);    // (B, 64, 13, 13), (B, 128, 6, 6)
         }
         var whatFeatures = functional.relu(whatNorms[step].forward(what.forward(x.flatten(1))));   // (B, F)
-        var whereFeatures = functional.relu(whereNorms[step].forward(where.forward(theta)));       // (B, F)
+        var whereLinear = where.forward(theta);
+        var whereFeatures = functional.relu(whereNorms.Count == 0 ? whereLinear : whereNorms[step].forward(whereLinear)); // (B, F)
         return (whatFeatures * whereFeatures).MoveToOuterDisposeScope();
     }
 }

@@ -13,7 +13,8 @@ public static class ModelComplexity
         if (contextFlat != c.LocaliserHidden) p += Linear(contextFlat, c.LocaliserHidden);
         int input = 1;
         foreach (var ch in c.GlimpseChannels) { p += Conv(input, ch, 3) + 2L * ch * c.Steps; input = ch; }
-        p += Linear(GlimpseFlat(c), c.FeatureSize) + Linear(6, c.FeatureSize) + 2L * 2 * c.FeatureSize * c.Steps;
+        int featureNorms = c.WhereBatchNorm ? 2 : 1;   // "what", and "where" when it has batch norms
+        p += Linear(GlimpseFlat(c), c.FeatureSize) + Linear(6, c.FeatureSize) + 2L * featureNorms * c.FeatureSize * c.Steps;
         p += Lstm(c.FeatureSize, c.ClassifierHidden) + Lstm(c.ClassifierHidden, c.LocaliserHidden);
         p += Linear(c.LocaliserHidden, EmissionNetwork.OutputCount(c));
         p += Linear(c.ClassifierHidden, c.MlpSize) + Linear(c.MlpSize, c.MlpSize) + 2L * 2 * c.MlpSize * c.Steps + Linear(c.MlpSize, c.Classes);

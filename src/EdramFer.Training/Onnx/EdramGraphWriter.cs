@@ -148,7 +148,8 @@ internal sealed partial class EdramGraphWriter
         }
         x = g.Op("Flatten", "flatten", [x], MakeAttribute("axis", 1L));
         var what = g.Op("Relu", "what_relu", [GemmBn("what", x, net.what, net.whatNorms[t])]);
-        var where = g.Op("Relu", "where_relu", [GemmBn("where", theta, net.where, net.whereNorms[t])]);
+        var whereLinear = net.whereNorms.Count == 0 ? Gemm("where", theta, net.where) : GemmBn("where", theta, net.where, net.whereNorms[t]);
+        var where = g.Op("Relu", "where_relu", [whereLinear]);
         return g.Op("Mul", "features", [what, where]);
     }
 

@@ -38,6 +38,9 @@ public sealed record TrainOptions
     public int MaxValidationImages { get; init; }
     /// <summary>Write a mid-epoch checkpoint every this many batches (0 = only at epoch ends and on Ctrl-C).</summary>
     public int CheckpointEveryBatches { get; init; } = 100;
+    /// <summary>Training batches whose plain average replaces the batch norms' running statistics before every
+    /// validation (<see cref="BatchNormRecalibration"/>); 0 keeps the moving averages.</summary>
+    public int BatchNormRecalibrationBatches { get; init; } = 100;
     /// <summary>CPU threads for TorchSharp (0 = all cores).</summary>
     public int Threads { get; init; }
 }

@@ -170,10 +170,19 @@ public sealed class Trainer
             double epochSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
             _progress?.Report(new TrainProgress("validate", epoch + 1, opts.Epochs, 0, 0, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate));
             ClassificationMetrics metrics, flipMetrics;
+            EpochDiagnostics diagnostics;
             try
             {
+                double? movingAverageAccuracy = null;
+                if (opts.BatchNormRecalibrationBatches > 0)
+                {
+                    // The accuracy the moving averages give, kept in the log to show what recalibration changes.
+                    movingAverageAccuracy = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel).Metrics.Accuracy;
+                    BatchNormRecalibration.Run(model, train, opts.BatchNormRecalibrationBatches, opts.BatchSize, opts.Seed, device, cancel);
+                }
                 var (plain, mirrored) = Evaluator.RunWithMirror(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
                 (metrics, flipMetrics) = (plain.Metrics, mirrored.Metrics);
+                diagnostics = EpochDiagnostics.From(plain.Predictions.Thetas, _config.InputSize, movingAverageAccuracy);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -190,7 +199,7 @@ public sealed class Trainer
                 Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = metrics, LastValidationFlip = flipMetrics,
                 BestAccuracy = best ? metrics.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
             };
-            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, flipMetrics, state.LearningRate, epochSeconds, seen / epochSeconds);
+            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, flipMetrics, state.LearningRate, epochSeconds, seen / epochSeconds, diagnostics);
             if (best) Checkpoint.Save(BestPath, state, model, optimizer);
             Checkpoint.Save(LastPath, state, model, optimizer);
             _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, batches, batches, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate, metrics));
@@ -244,7 +253,7 @@ public sealed class Trainer
 
     static long BatchSeed(int seed, int epoch, int batch) => ((long)seed * 1_000_003L + epoch) * 100_003L + batch;
 
-    static (Tensor X, Tensor Y, Tensor VA) Gather(PreprocessedSet set, ReadOnlySpan<int> indices, Device device)
+    internal static (Tensor X, Tensor Y, Tensor VA) Gather(PreprocessedSet set, ReadOnlySpan<int> indices, Device device)
     {
         int s = set.Size, n = indices.Length, px = s * s;
         var pixels = new byte[n * px];
@@ -262,13 +271,16 @@ public sealed class Trainer
 
     static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr, double seconds, double ips)
+    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr,
+        double seconds, double ips, EpochDiagnostics d)
     {
         var line = JsonSerializer.Serialize(new
         {
             epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = val.Loss, val_accuracy = val.Accuracy,
             val_mean_per_class_accuracy = val.MeanPerClassAccuracy, val_accuracy_flip = flip.Accuracy,
-            val_mean_per_class_accuracy_flip = flip.MeanPerClassAccuracy, learning_rate = lr, seconds, images_per_second = ips,
+            val_mean_per_class_accuracy_flip = flip.MeanPerClassAccuracy, val_accuracy_moving_average_bn = d.MovingAverageAccuracy,
+            val_median_scale_by_step = d.MedianScale, val_mean_shift_px_by_step = d.MeanShiftPixels,
+            learning_rate = lr, seconds, images_per_second = ips,
         });
         File.AppendAllText(Path.Combine(_runDir, "epochs.jsonl"), line + "\n");
     }

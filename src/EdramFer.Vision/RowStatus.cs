@@ -1,0 +1,23 @@
+namespace EdramFer.Vision;
+
+/// <summary>
+/// The <c>status</c> column every scoring output shares (score, evaluate, video): <see cref="Ok"/> (scored),
+/// <see cref="NoFace"/> (no face found: no label, no scores) or <see cref="Error"/> (the input could not be read).
+/// </summary>
+public static class RowStatus
+{
+    /// <summary>Scored: a detected face, a crop given as input, or the explicit no-face fallback crop.</summary>
+    public const string Ok = "ok";
+    /// <summary>No detector found a face and the policy rejects such images: no label and no scores.</summary>
+    public const string NoFace = "no_face";
+    /// <summary>The image (or video) could not be read or processed; the error column says why.</summary>
+    public const string Error = "error";
+
+    /// <summary>The status of a preprocessed image.</summary>
+    public static string Of(PreprocessStatus status) => status switch
+    {
+        PreprocessStatus.Ok or PreprocessStatus.NoFaceFallback => Ok,
+        PreprocessStatus.NoFace => NoFace,
+        _ => Error,
+    };
+}
