@@ -109,7 +109,7 @@ internal static class VideoBenchmark
     private static double DetectorMs(PreprocessOptions preprocess, string video)
     {
         using var source = VideoSource.Open(video);
-        using var detector = new VideoFaceDetector(preprocess);
+        using var detector = new FaceDetectionChain(preprocess);
         using var frame = new Mat();
         var frames = new List<Mat>();
         while (frames.Count < 100 && source.Read(frame)) frames.Add(frame.Clone());

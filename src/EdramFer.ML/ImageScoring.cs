@@ -7,10 +7,14 @@ namespace EdramFer.ML;
 /// <summary>The result for one image path: label and probabilities (NaN when the image failed), status and error.</summary>
 public sealed record ImageScore(string Label, float[] Probabilities, float Valence, float Arousal, bool FaceFound, string Error)
 {
-    /// <summary>The face that was scored, in source-image pixels (the largest one when there were several); null when none was found or not known.</summary>
+    /// <summary>The face that was scored, in source-image pixels (the whole image without detection); null when none was found or not known.</summary>
     public FaceBox? Face { get; init; }
-    /// <summary>Faces the winning detector found (0 when none or not known, e.g. through a saved pipeline).</summary>
+    /// <summary>Faces the winning detector found (1 without detection, 0 when none); -1 when not known (a saved pipeline does not report it).</summary>
     public int FaceCount { get; init; }
+    /// <summary>Which face of the image this is, 0 = the largest.</summary>
+    public int FaceIndex { get; init; }
+    /// <summary>The detector that found the face (<see cref="DetectorKind.None"/>: detection off); null when none did or not known.</summary>
+    public DetectorKind? Detector { get; init; }
     /// <summary><see cref="RowStatus"/>: ok, no_face or error.</summary>
     public string Status { get; init; } = RowStatus.Ok;
 }
@@ -55,33 +59,46 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
     public override bool HasValenceArousal => Scorer.Info.HasValenceArousal;
 
     /// <inheritdoc />
-    public override IReadOnlyList<ImageScore> Score(IReadOnlyList<string> paths)
+    public override IReadOnlyList<ImageScore> Score(IReadOnlyList<string> paths) => ScoreFaces(paths, 1).Select(faces => faces[0]).ToList();
+
+    /// <summary>
+    /// One list per path: a score for every detected face, largest first, at most <paramref name="maxFaces"/>; a single
+    /// entry when the image has no face or fails.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<ImageScore>> ScoreFaces(IReadOnlyList<string> paths, int maxFaces)
     {
-        var pre = _preprocessor.ProcessFiles(paths, preprocessThreads);
-        var results = new ImageScore[paths.Count];
-        for (var start = 0; start < paths.Count; start += batchSize)
+        var pre = _preprocessor.ProcessFilesFaces(paths, maxFaces, preprocessThreads);
+        var flat = pre.SelectMany(faces => faces).ToList();
+        var scores = new ImageScore[flat.Count];
+        for (var start = 0; start < flat.Count; start += batchSize)
         {
-            var n = Math.Min(batchSize, paths.Count - start);
-            var batch = Scorer.Score(Enumerable.Range(start, n).Select(i => pre[i].Pixels).ToList());
-            for (var k = 0; k < n; k++)
-            {
-                var r = pre[start + k];
-                var va = Scorer.Info.HasValenceArousal;
-                results[start + k] = new ImageScore(
-                    batch.Predicted[k] >= 0 ? Labels[batch.Predicted[k]] : "",
-                    batch.ProbabilitiesOf(k).ToArray(),
-                    va ? batch.ValenceArousal[2 * k] : float.NaN,
-                    va ? batch.ValenceArousal[2 * k + 1] : float.NaN,
-                    r.FaceFound,
-                    r.HasPixels ? "" : r.Message)
-                {
-                    Face = r.FaceFound ? r.Face : null,
-                    FaceCount = r.FaceFound ? Math.Max(1, r.FaceCount) : 0,
-                    Status = RowStatus.Of(r.Status),
-                };
-            }
+            var n = Math.Min(batchSize, flat.Count - start);
+            var batch = Scorer.Score(Enumerable.Range(start, n).Select(i => flat[i].Pixels).ToList());
+            for (var k = 0; k < n; k++) scores[start + k] = ToScore(flat[start + k], batch, k);
         }
-        return results;
+        var grouped = new IReadOnlyList<ImageScore>[paths.Count];
+        for (int i = 0, next = 0; i < paths.Count; next += pre[i].Count, i++) grouped[i] = scores.AsSpan(next, pre[i].Count).ToArray();
+        return grouped;
+    }
+
+    private ImageScore ToScore(PreprocessResult r, EdramBatchResult batch, int k)
+    {
+        var va = Scorer.Info.HasValenceArousal;
+        var scored = r.Status is PreprocessStatus.Ok;
+        return new ImageScore(
+            batch.Predicted[k] >= 0 ? Labels[batch.Predicted[k]] : "",
+            batch.ProbabilitiesOf(k).ToArray(),
+            va ? batch.ValenceArousal[2 * k] : float.NaN,
+            va ? batch.ValenceArousal[2 * k + 1] : float.NaN,
+            r.FaceFound,
+            r.HasPixels ? "" : r.Message)
+        {
+            Face = scored ? r.Face : null,
+            FaceCount = scored ? Math.Max(1, r.FaceCount) : 0,
+            FaceIndex = r.FaceIndex,
+            Detector = scored ? r.Detector : null,
+            Status = RowStatus.Of(r.Status),
+        };
     }
 
     /// <inheritdoc />
@@ -145,6 +162,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
         return _ml.Data.CreateEnumerable<ScoredRow>(_model.Transform(view), reuseRowObject: false)
             .Select(r => new ImageScore(r.PredictedLabel > 0 ? _labels[r.PredictedLabel - 1] : "", r.Score, r.Valence, r.Arousal, r.FaceFound, r.Error)
             {
+                FaceCount = -1,
                 Status = Enum.TryParse<PreprocessStatus>(r.PreprocessStatus, out var status) ? RowStatus.Of(status) : r.Error.Length > 0 ? RowStatus.Error : RowStatus.Ok,
             })
             .ToList();

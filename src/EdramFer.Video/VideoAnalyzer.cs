@@ -20,7 +20,7 @@ namespace EdramFer.Video;
 public sealed class VideoAnalyzer : IDisposable
 {
     private readonly EdramScorer _scorer;
-    private readonly VideoFaceDetector _detector;
+    private readonly FaceDetectionChain _detector;
     private readonly FaceCrops _crops;
 
     /// <summary>Validates <paramref name="options"/> and loads the detectors; <paramref name="scorer"/> stays the caller's to dispose.</summary>
@@ -33,7 +33,7 @@ public sealed class VideoAnalyzer : IDisposable
             throw new ArgumentException($"Preprocess.OutputSize is {options.Preprocess.OutputSize}, but the model takes {scorer.Info.InputSize}x{scorer.Info.InputSize}");
         _scorer = scorer;
         Options = options;
-        _detector = new VideoFaceDetector(options.Preprocess);
+        _detector = new FaceDetectionChain(options.Preprocess);
         try
         {
             _crops = new FaceCrops(options.Preprocess);
@@ -52,7 +52,7 @@ public sealed class VideoAnalyzer : IDisposable
     /// <summary>True when the model's valence/arousal head was trained.</summary>
     public bool HasValenceArousal => _scorer.Info.HasValenceArousal;
     /// <summary>The detector chain, e.g. "haar".</summary>
-    public string DetectorChain => _detector.ChainName;
+    public string DetectorChain => _detector.Detects ? string.Join(",", _detector.Kinds.Select(FaceDetectionChain.Name)) : "none";
 
     /// <summary>
     /// The sampled frames of <paramref name="path"/>, in order, from <paramref name="resumeFrom"/> (a checkpoint of an earlier
@@ -109,10 +109,17 @@ public sealed class VideoAnalyzer : IDisposable
         var faces = new List<(int, FaceBox, string, float, byte[])>();
         if (detect)
         {
-            var (boxes, kind) = _detector.Detect(frame, Options.MaxFaces);
+            // Without detection every frame is one face: the whole frame.
+            IReadOnlyList<FaceBox> boxes = [new FaceBox(0, 0, frame.Width, frame.Height, 1f)];
+            var kind = DetectorKind.None;
+            if (_detector.Detects)
+            {
+                var found = _detector.Detect(frame, Options.MaxFaces);
+                (boxes, kind) = (found.Faces, found.Detector ?? DetectorKind.None);
+            }
             var ids = tracker.Update(boxes);
             for (var i = 0; i < boxes.Count; i++)
-                faces.Add((ids[i], boxes[i], VideoFaceDetector.Name(kind), boxes[i].Score, _crops.Crop(frame, boxes[i], !_detector.Detects)));
+                faces.Add((ids[i], boxes[i], FaceDetectionChain.Name(kind), boxes[i].Score, _crops.Crop(frame, boxes[i], !_detector.Detects)));
         }
         else
         {

@@ -3,7 +3,8 @@ using OpenCvSharp;
 namespace EdramFer.Vision;
 
 /// <summary>
-/// The shared preprocessing: decode (any common format, 16-bit, alpha) → detector chain (largest face) → square crop with
+/// The shared preprocessing: decode (any common format, 16-bit, alpha) → <see cref="FaceDetectionChain"/> (the largest
+/// face, or every face with the *Faces methods) → square crop with
 /// margin → grey → <see cref="PreprocessOptions.OutputSize"/>² INTER_AREA → CLAHE. Bad input gives a status, never an
 /// exception from <see cref="ProcessFiles"/>. Thread-safe: detectors are pooled, one per concurrent call. Deterministic.
 /// </summary>
@@ -14,7 +15,7 @@ namespace EdramFer.Vision;
 /// </remarks>
 public sealed class FacePreprocessor : IDisposable
 {
-    private readonly DetectorPool[] _chain;
+    private readonly FaceDetectionChain _detection;
     private readonly string _chainName;
 
     /// <summary>
@@ -34,24 +35,10 @@ public sealed class FacePreprocessor : IDisposable
         if (options.Detectors.Contains(DetectorKind.Haar))
             CheckConfiguredPath(options.CascadePath, nameof(options.CascadePath), DetectorKind.Haar);
 
-        var kinds = options.Detectors.Where(k => k != DetectorKind.None).Distinct().ToList();
-        if (kinds.Contains(DetectorKind.Dlib) && SkipUnavailableDlib(kinds, DlibFaceDetector.UnavailableReason) is { } warning)
-        {
-            Warnings = [warning];
-            WarnOnce(warning);
-        }
-        var pools = new List<DetectorPool>();
-        try
-        {
-            foreach (var kind in kinds) pools.Add(new DetectorPool(kind, Factory(options, kind)));
-        }
-        catch
-        {
-            foreach (var p in pools) p.Dispose();
-            throw;
-        }
-        _chain = pools.ToArray();
-        _chainName = kinds.Count == 0 ? "none" : string.Join("→", kinds);
+        _detection = new FaceDetectionChain(options);
+        Warnings = _detection.Warnings;
+        foreach (var warning in Warnings) WarnOnce(warning);
+        _chainName = _detection.Kinds.Count == 0 ? "none" : string.Join("→", _detection.Kinds);
     }
 
     /// <summary>The options this preprocessor runs with.</summary>
@@ -87,27 +74,37 @@ public sealed class FacePreprocessor : IDisposable
     /// Reads and preprocesses one file. Missing or unreadable files, files over <see cref="PreprocessOptions.MaxFileBytes"/>
     /// and non-regular files (FIFO, device, socket, also behind a link) give a status, not an exception, and never block.
     /// </summary>
-    public PreprocessResult ProcessFile(string path)
+    public PreprocessResult ProcessFile(string path) => ProcessFileFaces(path, 1)[0];
+
+    /// <summary>
+    /// Like <see cref="ProcessFile"/>, but one result per detected face (largest first, at most <paramref name="maxFaces"/>,
+    /// each with its <see cref="PreprocessResult.FaceIndex"/>); a single result when there is no face or the file fails.
+    /// </summary>
+    public IReadOnlyList<PreprocessResult> ProcessFileFaces(string path, int maxFaces)
     {
         ArgumentNullException.ThrowIfNull(path);
         var (bytes, status, message) = ImageFileReader.Read(path, Options.MaxFileBytes);
-        return bytes is null ? Fail(status, path, message) : ProcessEncoded(bytes, path);
+        return bytes is null ? [Fail(status, path, message)] : ProcessEncodedFaces(bytes, path, maxFaces);
     }
 
     /// <summary>Preprocesses an encoded image (JPEG, PNG, BMP, WebP, GIF, ...). <paramref name="sourceName"/> is used in messages.</summary>
-    public PreprocessResult ProcessEncoded(byte[] encoded, string sourceName)
+    public PreprocessResult ProcessEncoded(byte[] encoded, string sourceName) => ProcessEncodedFaces(encoded, sourceName, 1)[0];
+
+    /// <summary><see cref="ProcessEncoded"/> with one result per face, as <see cref="ProcessFileFaces"/>.</summary>
+    public IReadOnlyList<PreprocessResult> ProcessEncodedFaces(byte[] encoded, string sourceName, int maxFaces)
     {
         ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFaces, 1);
         sourceName ??= "<encoded>";
         try
         {
             var (image, status, message, note) = ImageDecoder.Decode(encoded, sourceName, Options.MaxPixels);
-            if (image is null) return Fail(status, sourceName, message);
-            using (image) return Run(image, sourceName, note);
+            if (image is null) return [Fail(status, sourceName, message)];
+            using (image) return Run(image, sourceName, note, maxFaces);
         }
         catch (OpenCVException e)
         {
-            return Fail(PreprocessStatus.Error, sourceName, $"{sourceName}: OpenCV failed: {e.Message.Trim()}");
+            return [Fail(PreprocessStatus.Error, sourceName, $"{sourceName}: OpenCV failed: {e.Message.Trim()}")];
         }
     }
 
@@ -126,7 +123,7 @@ public sealed class FacePreprocessor : IDisposable
         try
         {
             using var image = ImageDecoder.Normalise(mat, sourceName); // BGRA → BGR; the same Mat otherwise
-            return Run(image, sourceName, "");
+            return Run(image, sourceName, "", 1)[0];
         }
         catch (OpenCVException e)
         {
@@ -138,10 +135,15 @@ public sealed class FacePreprocessor : IDisposable
     /// Preprocesses many files in parallel; results are in input order and no input makes it throw.
     /// <paramref name="maxDegreeOfParallelism"/> &lt;= 0 uses all cores.
     /// </summary>
-    public IReadOnlyList<PreprocessResult> ProcessFiles(IReadOnlyList<string> paths, int maxDegreeOfParallelism = -1)
+    public IReadOnlyList<PreprocessResult> ProcessFiles(IReadOnlyList<string> paths, int maxDegreeOfParallelism = -1) =>
+        ProcessFilesFaces(paths, 1, maxDegreeOfParallelism).Select(r => r[0]).ToList();
+
+    /// <summary><see cref="ProcessFiles"/> with one result per face for each path, as <see cref="ProcessFileFaces"/>.</summary>
+    public IReadOnlyList<IReadOnlyList<PreprocessResult>> ProcessFilesFaces(IReadOnlyList<string> paths, int maxFaces, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var results = new PreprocessResult[paths.Count];
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFaces, 1);
+        var results = new IReadOnlyList<PreprocessResult>[paths.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount };
         Parallel.For(0, paths.Count, parallel, i =>
         {
@@ -149,97 +151,50 @@ public sealed class FacePreprocessor : IDisposable
             try
             {
                 results[i] = path is null
-                    ? Fail(PreprocessStatus.FileNotFound, "", $"paths[{i}] is null")
-                    : ProcessFile(path);
+                    ? [Fail(PreprocessStatus.FileNotFound, "", $"paths[{i}] is null")]
+                    : ProcessFileFaces(path, maxFaces);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                results[i] = Fail(PreprocessStatus.Error, path ?? "", $"{path}: unexpected {e.GetType().Name}: {e.Message}");
+                results[i] = [Fail(PreprocessStatus.Error, path ?? "", $"{path}: unexpected {e.GetType().Name}: {e.Message}")];
             }
         });
         return results;
     }
 
-    /// <summary>Detect, crop, CLAHE on an 8-bit grey or BGR image.</summary>
-    private PreprocessResult Run(Mat image, string source, string note)
+    /// <summary>Detect, crop, CLAHE on an 8-bit grey or BGR image: one result per face (at most <paramref name="maxFaces"/>), or one without.</summary>
+    private IReadOnlyList<PreprocessResult> Run(Mat image, string source, string note, int maxFaces)
     {
         int w = image.Width, h = image.Height, size = Options.OutputSize;
         var suffix = note.Length > 0 ? "; " + note : "";
-        if (_chain.Length == 0)
+        if (!_detection.Detects)
         {
             var whole = FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size);
-            return Done(PreprocessStatus.Ok, source, $"{source}: no detection configured; whole {w}x{h} image used as the face crop{suffix}",
-                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None);
+            return [Done(PreprocessStatus.Ok, source, $"{source}: no detection configured; whole {w}x{h} image used as the face crop{suffix}",
+                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None)];
         }
 
-        var (face, kind, count) = DetectLargest(image);
-        if (face is { } f)
-        {
-            var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
-            var pixels = FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
-            return Done(PreprocessStatus.Ok, source, $"{source}: face found by {kind} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}", pixels, f, kind)
-                with { FaceCount = count };
-        }
+        var found = _detection.Detect(image, maxFaces);
+        if (found.Faces.Count > 0)
+            return found.Faces.Select((f, i) =>
+            {
+                var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
+                var pixels = FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
+                return Done(PreprocessStatus.Ok, source, $"{source}: face found by {found.Detector} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}",
+                    pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i };
+            }).ToList();
         switch (Options.NoFacePolicy)
         {
             case NoFacePolicy.Reject:
-                return Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}, so no label (no-face policy: reject){suffix}");
+                return [Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}, so no label (no-face policy: reject){suffix}")];
             case NoFacePolicy.WholeImage:
-                return Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; whole {w}x{h} image used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null);
+                return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; whole {w}x{h} image used{suffix}",
+                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null)];
             default:
                 var c = FaceCropper.CentreSquare(w, h);
-                return Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; centre {c.Size}x{c.Size} crop used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null);
+                return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; centre {c.Size}x{c.Size} crop used{suffix}",
+                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null)];
         }
-    }
-
-    /// <summary>First detector of the chain that finds a face wins; its largest face, in source pixels, and how many it found.</summary>
-    private (FaceBox?, DetectorKind?, int) DetectLargest(Mat image)
-    {
-        int w = image.Width, h = image.Height;
-        var shortSide = Math.Min(w, h);
-        var scale = shortSide < Options.MinDetectionSize ? (double)Options.MinDetectionSize / shortSide : 1.0;
-        Mat detection = image;
-        if (scale > 1)
-        {
-            detection = new Mat();
-            Cv2.Resize(image, detection, new Size((int)Math.Round(w * scale), (int)Math.Round(h * scale)), 0, 0, InterpolationFlags.Linear);
-        }
-        try
-        {
-            foreach (var pool in _chain)
-            {
-                // The SSD resizes every input to 300x300 itself: upscaling first only adds interpolation blur
-                // (measured on muxspace: more misses on small web images), so it gets the source image.
-                var input = pool.Kind == DetectorKind.Ssd ? image : detection;
-                double sx = (double)w / input.Width, sy = (double)h / input.Height;
-                FaceBox? best = null;
-                var count = 0;
-                foreach (var f in pool.Detect(input))
-                {
-                    if (DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h) is not { } b) continue;
-                    if (Math.Min(b.Width, b.Height) < Options.MinFaceSize) continue;
-                    count++;
-                    if (best is null || IsBetter(b, best.Value)) best = b;
-                }
-                if (best is not null) return (best, pool.Kind, count);
-            }
-            return (null, null, 0);
-        }
-        finally
-        {
-            if (!ReferenceEquals(detection, image)) detection.Dispose();
-        }
-    }
-
-    /// <summary>Largest area; ties by score, then top-left first, so the pick never depends on detector output order.</summary>
-    private static bool IsBetter(FaceBox a, FaceBox b)
-    {
-        long areaA = (long)a.Width * a.Height, areaB = (long)b.Width * b.Height;
-        if (areaA != areaB) return areaA > areaB;
-        if (a.Score != b.Score) return a.Score > b.Score;
-        return a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
     }
 
     private PreprocessResult Done(PreprocessStatus status, string source, string message, byte[] crop, FaceBox? face, DetectorKind? kind)
@@ -255,14 +210,12 @@ public sealed class FacePreprocessor : IDisposable
 
     /// <summary>A new detector of <paramref name="kind"/> configured by <paramref name="o"/> (model paths, thresholds);
     /// the caller owns it. For callers that need every face of an image rather than the preprocessed largest one.</summary>
-    public static IFaceDetector CreateDetector(PreprocessOptions o, DetectorKind kind) => Factory(o, kind)();
-
-    private static Func<IFaceDetector> Factory(PreprocessOptions o, DetectorKind kind) => kind switch
+    public static IFaceDetector CreateDetector(PreprocessOptions o, DetectorKind kind) => kind switch
     {
-        DetectorKind.Ssd => () => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),
-        DetectorKind.YuNet => () => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet)),
-        DetectorKind.Haar => () => new HaarFaceDetector(o.CascadePath!),
-        DetectorKind.Dlib => () => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold),
+        DetectorKind.Ssd => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),
+        DetectorKind.YuNet => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet)),
+        DetectorKind.Haar => new HaarFaceDetector(o.CascadePath!),
+        DetectorKind.Dlib => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a detector"),
     };
 
@@ -300,8 +253,5 @@ public sealed class FacePreprocessor : IDisposable
     }
 
     /// <summary>Releases every pooled detector.</summary>
-    public void Dispose()
-    {
-        foreach (var p in _chain) p.Dispose();
-    }
+    public void Dispose() => _detection.Dispose();
 }

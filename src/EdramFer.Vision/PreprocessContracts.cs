@@ -72,6 +72,9 @@ public sealed record PreprocessResult(
     /// <summary>Faces the winning detector found; <see cref="Face"/> is the largest of them (0 without detection).</summary>
     public int FaceCount { get; init; }
 
+    /// <summary>Which of the faces this result is, 0 = the largest (every-face processing gives one result per face).</summary>
+    public int FaceIndex { get; init; }
+
     /// <summary>The file path or source name the result is for.</summary>
     public string Source { get; init; } = "";
 

@@ -44,8 +44,9 @@ public class ScoreCommandTests
         Assert.True(code == 0, output);
         var rows = ReadCsv(Path.Combine(dir, "out.csv"));
         Assert.Equal(10, rows.Count);
-        Assert.Equal(["path", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "face_found",
-            "face_count", "face_x", "face_y", "face_width", "face_height", "status", "error", "input_label", "note"], // face columns: issue #14 item 4
+        // The output schema every command shares (issue 13 item 7), then the input's own columns ("label" renamed: taken).
+        Assert.Equal(["path", "status", "error", "face_count", "face_index", "face_x", "face_y", "face_width", "face_height", "detector",
+            "detector_score", "label", .. TestModels.Labels.Select(l => "score_" + l), "valence", "arousal", "input_label", "note"],
             File.ReadLines(Path.Combine(dir, "out.csv")).First().Split(','));
         foreach (var good in rows.Take(6))
         {
@@ -62,7 +63,7 @@ public class ScoreCommandTests
         // No face: by default no label and no scores, status no_face (issue #13 item 4), and not counted as an error.
         Assert.Equal("no_face", rows[8]["status"]);
         Assert.Contains("no face found", rows[8]["error"]);
-        Assert.Equal("false", rows[8]["face_found"]);
+        Assert.Equal(("0", "", ""), (rows[8]["face_count"], rows[8]["face_index"], rows[8]["detector"]));
         Assert.Equal("", rows[8]["label"]);
         Assert.Contains("empty 'path'", rows[9]["error"]);
         Assert.Equal(["error", "error", "no_face", "error"], rows.Skip(6).Select(r => r["status"]));
@@ -134,9 +135,52 @@ public class ScoreCommandTests
         Assert.True(code == 0, output);
         var row = Assert.Single(ReadCsv(Path.Combine(dir, "out.csv")));
         Assert.Equal("ok", row["status"]);
-        Assert.Equal("false", row["face_found"]);
+        Assert.Equal(("0", "", ""), (row["face_count"], row["face_index"], row["detector"])); // scored, but no detector found a face
         Assert.Contains(row["label"], TestModels.Labels);
         Assert.Equal("", row["error"]);
+    }
+
+    [SharedDataFact(GroupPhoto.Source)]
+    public void Score_FacesAll_GroupPhoto_OneRowPerFaceWithBoxesAndTheRowsOwnColumns()
+    {
+        var dir = TestModels.TempFolder("score-group");
+        GroupPhoto.Write(Path.Combine(dir, "group.png"));
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path,note", "group.png,team", "missing.png,gone"]);
+        var (code, output) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "all.csv", "--faces", "all");
+        Assert.True(code == 0, output);
+        var rows = ReadCsv(Path.Combine(dir, "all.csv"));
+        Assert.Equal(GroupPhoto.Faces.Length + 1, rows.Count);
+        for (var i = 0; i < GroupPhoto.Faces.Length; i++)
+        {
+            var r = rows[i];
+            Assert.Equal(("group.png", "ok", "team", "yunet"), (r["path"], r["status"], r["note"], r["detector"]));
+            Assert.Equal(("4", i.ToString(CultureInfo.InvariantCulture)), (r["face_count"], r["face_index"]));
+            var box = new OpenCvSharp.Rect(int.Parse(r["face_x"]), int.Parse(r["face_y"]), int.Parse(r["face_width"]), int.Parse(r["face_height"]));
+            Assert.True(GroupPhoto.IoU(box, GroupPhoto.Faces[i]) >= 0.5, $"row {i}: {box} vs {GroupPhoto.Faces[i]}");
+            Assert.InRange(double.Parse(r["detector_score"], CultureInfo.InvariantCulture), 0.5, 1);
+            Assert.Contains(r["label"], TestModels.Labels);
+        }
+        Assert.Equal(("missing.png", "error", "gone"), (rows[^1]["path"], rows[^1]["status"], rows[^1]["note"]));
+        Assert.Contains("5 face rows of 2 rows", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
+
+        var (two, twoOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "two.csv", "--faces", "all", "--max-faces", "2");
+        Assert.True(two == 0, twoOut);
+        Assert.Equal(["0", "1", ""], ReadCsv(Path.Combine(dir, "two.csv")).Select(r => r["face_index"]));
+        var (one, oneOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "one.csv");
+        Assert.True(one == 0, oneOut);
+        var largest = ReadCsv(Path.Combine(dir, "one.csv"));
+        Assert.Equal(2, largest.Count);
+        Assert.Equal(rows[0].Where(kv => kv.Key != "note"), largest[0].Where(kv => kv.Key != "note"));
+    }
+
+    [Fact]
+    public void Score_FacesAllWithPipelineZip_RefusedBeforeScoring()
+    {
+        var dir = TestModels.TempFolder("score-faces-zip");
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path", "a.png"]);
+        var (code, output) = Edram(dir, "score", "--model", "x.zip", "--input", "in.csv", "--output", "out.csv", "--faces", "all");
+        Assert.Equal(1, code);
+        Assert.Contains("--faces all needs an .onnx model", output);
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public sealed class TrainReproducibilityTests : IDisposable
     {
         var data = WriteDataset();
         string[] Args(string run) => ["train", "--dataset", "csv:" + data, "--output", run, "--preset", "cpu", "--epochs", "3",
-            "--batch-size", "64", "--lr", "1e-3", "--detector", "none", "--seed", "5", "--threads", "1"];
+            "--batch-size", "64", "--lr", "1e-3", "--detector", "none", "--seed", "5", "--threads", "1",
+            "--classes", "angry,disgust,fear,happy,neutral,sad,surprise"];
         string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
         Assert.Equal(0, EdramCli.Run(_dir, Args(a)).Code);
         Assert.Equal(0, EdramCli.Run(_dir, Args(b)).Code);

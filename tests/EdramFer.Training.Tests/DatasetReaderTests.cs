@@ -43,7 +43,7 @@ public class DatasetReaderTests
             "img/b.png,sad,,,bar",
             "img/missing.png,happy,0,0,",
         ]);
-        var d = DatasetReader.Read("csv:" + dir.File("set.csv"), holdout: 0);
+        var d = DatasetReader.Read("csv:" + dir.File("set.csv"), holdout: 0, classes: ["happy", "sad"]);
         Assert.Equal(["happy", "sad"], d.Labels);
         Assert.Equal(2, d.Train.Samples.Count);
         Assert.Equal(Path.GetFullPath(dir.File("img/a.png")), d.Train.Samples[0].Source);
@@ -52,6 +52,31 @@ public class DatasetReaderTests
         var bad = Assert.Single(d.Train.BadRows);
         Assert.Contains("missing.png", bad.Source);
         Assert.Equal("file not found", bad.Reason);
+    }
+
+    /// <summary>Issue 14 item 14: before the fix a typo'd label became a class of its own, an empty path was reported as
+    /// the CSV's folder "file not found", and a directory as "file not found".</summary>
+    [Fact]
+    public void Read_CsvProblems_NamedNotMisreported()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("img/sub"));
+        File.WriteAllText(dir.File("img/a.png"), "x");
+        File.WriteAllLines(dir.File("set.csv"), ["path,label", "img/a.png,happy", "img/a.png,sad", "img/a.png,hapy", ",sad", "img/sub,happy"]);
+        var spec = "csv:" + dir.File("set.csv");
+
+        var typo = Assert.Throws<InvalidDataException>(() => DatasetReader.Read(spec, holdout: 0, classes: ["happy", "sad"]));
+        Assert.Contains("labels outside the classes (happy, sad): 'hapy' (1 rows, first at line 4)", typo.Message);
+        var unnamed = Assert.Throws<InvalidDataException>(() => DatasetReader.Read(spec, holdout: 0));
+        Assert.Contains("'happy' (2 rows, first at line 2), 'hapy' (1 rows, first at line 4), 'sad' (2 rows, first at line 3)", unnamed.Message);
+        Assert.Contains("--classes infer", unnamed.Message);
+
+        var inferred = DatasetReader.Read(spec, holdout: 0, inferClasses: true);
+        Assert.Equal(["happy", "hapy", "sad"], inferred.Labels);
+        var bad = inferred.Train.BadRows.ToDictionary(b => b.Reason, b => b.Source);
+        Assert.Equal("set.csv:5", bad["empty path"]);
+        Assert.Equal(Path.GetFullPath(dir.File("img/sub")), bad["a directory, not an image file"]);
+        Assert.Equal(3, inferred.Train.Samples.Count);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public static class TestVideos
     /// </summary>
     public static string[] DetectablePhotos(int count)
     {
-        using var detector = new VideoFaceDetector(Preprocess);
+        using var detector = new FaceDetectionChain(Preprocess);
         Rect[] places = [FaceOne(0), FaceOne(9), FaceTwo, FaceThree, new(100, 100, FaceSide, FaceSide), new(256, 100, FaceSide, FaceSide)];
         return Directory.GetFiles(SharedData.Path("muxspace_facial_expressions", "images"), "*.jpg").Order(StringComparer.Ordinal)
             .Where(photo => places.All(place =>

@@ -32,7 +32,7 @@ public class VideoAnalyzerTests
         foreach (var face in frames.SelectMany(f => f.Faces))
         {
             Assert.Equal(1.0, face.Probabilities.Sum(), 4);
-            Assert.Equal("haar", face.Detector);
+            Assert.Equal("yunet", face.Detector); // the shipped model's chain
             Assert.Equal(6 * 6, face.Glimpses.Length);
             Assert.Null(face.Smoothed);
         }
@@ -64,7 +64,7 @@ public class VideoAnalyzerTests
         for (var i = 0; i < 30; i++)
         {
             var detected = i % 3 == 0;
-            Assert.All(third[i].Faces, f => Assert.Equal(detected ? "haar" : "tracked", f.Detector));
+            Assert.All(third[i].Faces, f => Assert.Equal(detected ? "yunet" : "tracked", f.Detector));
             if (!detected && third[i].Faces.Count > 0) Assert.Equal(third[i - i % 3].Faces[0].Box, third[i].Faces[0].Box);
         }
         // Frames 0-9 are one track either way; detection frame 9 is the last of the first face.
@@ -128,7 +128,7 @@ public class VideoAnalyzerTests
         for (var i = 0; i <= 5; i++) Assert.True(source.Read(frame));
         Assert.True(OpenCvSharp.Cv2.ImWrite(still, frame));
         var preprocess = TestVideos.Preprocess;
-        using var detector = new VideoFaceDetector(preprocess);
+        using var detector = new Vision.FaceDetectionChain(preprocess);
         using var crops = new FaceCrops(preprocess);
         using var images = new Vision.FacePreprocessor(preprocess);
         var face = detector.Detect(frame, 8).Faces.Single();

@@ -10,8 +10,8 @@ namespace EdramFer.Cli.Commands;
 
 /// <summary>
 /// <c>edram score</c>: scores every image of a CSV through <see cref="CsvScoringRun"/> (chunks, atomic output,
-/// <c>--resume</c> byte-identical to an uninterrupted run). Every input row gives one output row, in order, with its
-/// own columns. Exit codes: 0 done, 1 the run failed, 2 interrupted (partial kept; rerun with --resume).
+/// <c>--resume</c> byte-identical to an uninterrupted run). Every input row gives one output row (with <c>--faces all</c>:
+/// one per detected face, and one when there is none), in order, with its own columns. Exit codes: 0 done, 1 the run failed, 2 interrupted (partial kept; rerun with --resume).
 /// </summary>
 public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Settings>
 {
@@ -21,12 +21,20 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public string Output { get; init; } = "";
         [CommandOption("--resume"), Description("Continue from <output>.partial after an interrupted run")]
         public bool Resume { get; init; }
+        [CommandOption("--faces <WHICH>"), DefaultValue("largest"), Description("largest: one row per input row | all: one row per detected face (face_index 0 = the largest)")]
+        public string Faces { get; init; } = "largest";
+        [CommandOption("--max-faces <N>"), DefaultValue(16), Description("With --faces all: at most N faces per image, the largest")]
+        public int MaxFaces { get; init; } = 16;
         [CommandOption("--stop-after-chunks <N>", IsHidden = true), Description("Testing: stop (exit 2) after N chunks, as if interrupted")]
         public int StopAfterChunks { get; init; }
 
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the predictions CSV)");
+            if (Faces is not ("largest" or "all")) return ValidationResult.Error($"--faces must be largest or all, got '{Faces}'");
+            if (MaxFaces < 1) return ValidationResult.Error($"--max-faces must be ≥ 1, got {MaxFaces}");
+            if (Faces == "all" && IsPipeline)
+                return ValidationResult.Error("--faces all needs an .onnx model: a saved pipeline scores one face per row");
             return base.Validate();
         }
     }
@@ -40,15 +48,17 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         using var scorer = s.OpenScorer();
         var columns = new ScoreColumns(scorer.Labels, s.ImageColumn);
         var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
-            $"{s.ModelIdentity()}|{s.OptionsIdentity()}", s.StopAfterChunks));
+            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}", s.StopAfterChunks));
         console.MarkupLine($"Scoring {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
-        long failed = 0, noFace = 0;
+        long failed = 0, noFace = 0, written = 0;
         var result = run.Run(console, signals.Token, rows =>
         {
-            var scores = scorer.Score(rows.Select(r => r.ResolvedPath).ToList());
-            var records = rows.Select((row, k) => columns.Record(row, scores[k])).ToList();
+            var paths = rows.Select(r => r.ResolvedPath).ToList();
+            var faces = s.Faces == "all" ? ((OnnxImageScorer)scorer).ScoreFaces(paths, s.MaxFaces) : scorer.Score(paths).Select(r => new[] { r }).ToList();
+            var records = rows.SelectMany((row, k) => faces[k].Select(face => columns.Record(row, face))).ToList();
             failed += records.Count(r => r[columns.StatusIndex] == RowStatus.Error);
             noFace += records.Count(r => r[columns.StatusIndex] == RowStatus.NoFace);
+            written += records.Count;
             return records;
         }, columns.Header);
         if (result.Interrupted)
@@ -57,7 +67,8 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
                                $"{Path.GetFileName(s.Output).EscapeMarkup()}.partial kept. Run again with --resume.[/]");
             return CancellableRun.Interrupted;
         }
-        console.MarkupLine($"Wrote {result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face in this run) in {result.Elapsed.TotalSeconds:F1} s");
+        var faces = s.Faces == "all" ? $"{written:N0} face rows of " : "";
+        console.MarkupLine($"Wrote {faces}{result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face in this run) in {result.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 }

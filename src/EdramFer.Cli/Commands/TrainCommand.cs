@@ -48,6 +48,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public bool LastStepLoss { get; init; }
         [CommandOption("--zoom-weight <W>"), DefaultValue(1f)] public float ZoomWeight { get; init; } = 1f;
         [CommandOption("--affectnet-classes <N>"), DefaultValue(7)] public int AffectNetClasses { get; init; } = 7;
+        [CommandOption("--classes <LIST>"), Description("csv: datasets: the classes, comma-separated, in output order (a label outside them is an error), or 'infer' to take the CSV's labels as they are")]
+        public string? Classes { get; init; }
         [CommandOption("--max-train <N>"), DefaultValue(0), Description("Use at most N training images (0 = all)")]
         public int MaxTrain { get; init; }
         [CommandOption("--max-validation <N>"), DefaultValue(0)] public int MaxValidation { get; init; }
@@ -66,6 +68,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             if (Emission is not ("bounded" or "affine")) return ValidationResult.Error($"--emission must be bounded or affine, got '{Emission}'");
             if (GlimpseBound is not ("inside" or "centre")) return ValidationResult.Error($"--glimpse-bound must be inside or centre, got '{GlimpseBound}'");
             if (Emission == "bounded" && (MinZoom <= 0 || MinZoom >= ZoomLimit)) return ValidationResult.Error($"--min-zoom must be in (0, --zoom-limit = {ZoomLimit}), got {MinZoom}");
+            if (Classes is not null && Classes != "infer" && Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { } list
+                && (list.Length < 2 || list.Distinct(StringComparer.OrdinalIgnoreCase).Count() != list.Length))
+                return ValidationResult.Error($"--classes needs at least two distinct names (or 'infer'), got '{Classes}'");
             if (BatchNormRecalibration < 0) return ValidationResult.Error($"--bn-recalibrate must be ≥ 0, got {BatchNormRecalibration}");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
@@ -85,6 +90,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         {
             Dataset = s.Dataset, Validation = s.Validation, Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate,
             Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
+            Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+            InferClasses = s.Classes == "infer",
             Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
             MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
             BatchNormRecalibrationBatches = s.BatchNormRecalibration,

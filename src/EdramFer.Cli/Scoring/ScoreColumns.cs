@@ -5,8 +5,9 @@ using EdramFer.Vision;
 namespace EdramFer.Cli.Scoring;
 
 /// <summary>
-/// The columns of <c>edram score</c>'s output: path, label, one score per class, valence, arousal, the face
-/// (found, count, chosen box), status (<see cref="RowStatus"/>) and error, then the input's other columns. An input column whose name is taken is
+/// The columns of <c>edram score</c>'s output: path, then the output schema every command shares (status — see
+/// <see cref="RowStatus"/> —, error, the face: count, index, box in source pixels, detector and its score, then label,
+/// one score per class, valence, arousal), then the input's other columns. An input column whose name is taken is
 /// written as <c>input_&lt;name&gt;</c> (prefixed again until the name is free), so no two columns share a name.
 /// </summary>
 internal sealed class ScoreColumns
@@ -18,9 +19,9 @@ internal sealed class ScoreColumns
     {
         Labels = labels;
         ImageColumn = imageColumn;
-        Fixed = ["path", "label", .. labels.Select(l => "score_" + l), "valence", "arousal", "face_found", "face_count",
-            "face_x", "face_y", "face_width", "face_height", "status", "error"];
-        StatusIndex = Fixed.Count - 2;
+        Fixed = ["path", "status", "error", "face_count", "face_index", "face_x", "face_y", "face_width", "face_height", "detector",
+            "detector_score", "label", .. labels.Select(l => "score_" + l), "valence", "arousal"];
+        StatusIndex = 1;
         _extras = [];
         _header = [];
     }
@@ -55,12 +56,14 @@ internal sealed class ScoreColumns
     public string[] Record(CsvInput.Row row, ImageScore r)
     {
         var error = row.PathError ?? r.Error;
-        var face = r.Face;
+        string[] box = r.Face is { } f ? [Int(f.X), Int(f.Y), Int(f.Width), Int(f.Height)] : ["", "", "", ""];
+        var detected = r.Face is not null && r.Detector is not (null or DetectorKind.None);
+        var faceCount = r.FaceCount < 0 ? "" : Int(r.FaceCount);
         return
         [
-            row.Path, r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), r.FaceFound ? "true" : "false",
-            Int(r.FaceCount), face is { } f ? Int(f.X) : "", face is { } y ? Int(y.Y) : "", face is { } w ? Int(w.Width) : "",
-            face is { } h ? Int(h.Height) : "", row.PathError is null ? r.Status : RowStatus.Error, error, .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
+            row.Path, row.PathError is null ? r.Status : RowStatus.Error, error, faceCount, r.Face is null ? "" : Int(r.FaceIndex), .. box,
+            r.Detector is { } k ? FaceDetectionChain.Name(k) : "", detected ? Number(r.Face!.Value.Score) : "",
+            r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
         ];
     }
 

@@ -23,15 +23,18 @@ public static class DatasetReader
     /// where a layout has none, <paramref name="holdout"/> of the training rows is held out (stratified, see
     /// <see cref="HoldOut"/>). FER2013's PublicTest is the test split, never the validation split: epochs and recipes
     /// are chosen on a hold-out of Training.</summary>
+    /// <param name="classes">The class list of a <c>csv:</c> dataset, in output order. Required there: a label outside the
+    /// list (a typo) is an error naming it, never a new class. Null with <paramref name="inferClasses"/> takes the CSV's
+    /// labels as they are (sorted).</param>
     public static DatasetDescription Read(string spec, string? validationSpec = null, double holdout = 0.1, int seed = 1,
-        int affectNetClasses = 7)
+        int affectNetClasses = 7, IReadOnlyList<string>? classes = null, bool inferClasses = false)
     {
         var (kind, path) = Split(spec);
         DatasetDescription d = kind switch
         {
             "fer2013" => AsTestSplit(ReadFer2013(spec, path)),
             "affectnet" => ReadAffectNet(spec, path, affectNetClasses),
-            "csv" => ReadCsvDataset(spec, path, null),
+            "csv" => ReadCsvDataset(spec, path, classes, inferClasses),
             "folder" => ReadFolderDataset(spec, path, null),
             _ => throw new ArgumentException($"Unknown dataset kind '{kind}' in '{spec}': expected fer2013:, affectnet:, csv: or folder:."),
         };
@@ -144,10 +147,22 @@ public static class DatasetReader
         return new DatasetSplit(samples, bad);
     }
 
-    static DatasetDescription ReadCsvDataset(string spec, string file, IReadOnlyList<string>? labels)
+    static DatasetDescription ReadCsvDataset(string spec, string file, IReadOnlyList<string>? classes, bool infer)
     {
-        var names = labels ?? CollectCsvLabels(file);
-        return new DatasetDescription(spec, names, ReadCsv(file, names), new DatasetSplit([], []));
+        var found = CountCsvLabels(file);
+        string Listing(IEnumerable<KeyValuePair<string, (int Rows, int FirstLine)>> labels) =>
+            string.Join(", ", labels.Select(kv => $"'{kv.Key}' ({kv.Value.Rows} rows, first at line {kv.Value.FirstLine})"));
+        if (classes is null)
+        {
+            if (!infer)
+                throw new InvalidDataException($"'{file}' holds the labels {Listing(found)}. Name the classes (--classes a,b,c: a label " +
+                                               "outside the list is then an error, not a new class) or take these as they are (--classes infer).");
+            classes = found.Keys.ToArray();
+        }
+        var unknown = found.Where(kv => IndexOfLabel(classes, kv.Key) < 0).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidDataException($"'{file}' has labels outside the classes ({string.Join(", ", classes)}): {Listing(unknown)}.");
+        return new DatasetDescription(spec, classes, ReadCsv(file, classes), new DatasetSplit([], []));
     }
 
     static DatasetDescription ReadFolderDataset(string spec, string dir, IReadOnlyList<string>? labels)
@@ -188,20 +203,24 @@ public static class DatasetReader
         return new DatasetSplit(samples, bad);
     }
 
-    static IReadOnlyList<string> CollectCsvLabels(string file)
+    /// <summary>Every label of a CSV (lower case, sorted) with its row count and first line.</summary>
+    static SortedDictionary<string, (int Rows, int FirstLine)> CountCsvLabels(string file)
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"Dataset CSV '{file}' does not exist.", file);
         using var reader = new StreamReader(file);
         var header = CsvLine.Parse(reader.ReadLine() ?? "");
         int il = IndexOf(header, "label", file);
-        var set = new SortedSet<string>(StringComparer.Ordinal);
-        string? line;
+        var found = new SortedDictionary<string, (int Rows, int FirstLine)>(StringComparer.Ordinal);
+        string? line; int row = 1;
         while ((line = reader.ReadLine()) != null)
         {
+            row++;
             var f = CsvLine.Parse(line);
-            if (f.Count > il && f[il].Trim().Length > 0) set.Add(f[il].Trim().ToLowerInvariant());
+            if (f.Count <= il || f[il].Trim().Length == 0) continue;
+            var label = f[il].Trim().ToLowerInvariant();
+            found[label] = found.TryGetValue(label, out var c) ? (c.Rows + 1, c.FirstLine) : (1, row);
         }
-        return set.ToArray();
+        return found;
     }
 
     /// <summary>Reads a generic CSV with a header (path, label[, valence, arousal]); paths relative to the CSV's folder.</summary>
@@ -225,7 +244,9 @@ public static class DatasetReader
             if (f.Count <= Math.Max(ip, il)) { bad.Add(new BadRow(source, $"expected {header.Count} columns, got {f.Count}")); continue; }
             int label = IndexOfLabel(labels, f[il].Trim());
             if (label < 0) { bad.Add(new BadRow(source, $"unknown label '{f[il]}'; known: {string.Join(", ", labels)}")); continue; }
+            if (f[ip].Trim().Length == 0) { bad.Add(new BadRow(source, "empty path")); continue; }
             var path = Path.IsPathRooted(f[ip]) ? f[ip] : Path.GetFullPath(Path.Combine(root, f[ip]));
+            if (Directory.Exists(path)) { bad.Add(new BadRow(path, "a directory, not an image file")); continue; }
             if (!File.Exists(path)) { bad.Add(new BadRow(path, "file not found")); continue; }
             float? v = iv >= 0 && f.Count > iv ? ParseFloat(f[iv]) : null, a = ia >= 0 && f.Count > ia ? ParseFloat(f[ia]) : null;
             samples.Add(new LabeledSample(path, label, v, a));

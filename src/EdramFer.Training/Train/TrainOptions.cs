@@ -9,6 +9,10 @@ public sealed record TrainOptions
     public string? Validation { get; init; }
     /// <summary>AffectNet class mode: 7 (seed paper) or 8 (with contempt).</summary>
     public int AffectNetClasses { get; init; } = 7;
+    /// <summary>Class list of a csv: dataset, in output order (<see cref="Data.DatasetReader.Read"/>); null: see <see cref="InferClasses"/>.</summary>
+    public string[]? Classes { get; init; }
+    /// <summary>csv: dataset without <see cref="Classes"/>: take its labels as they are (else that is an error listing them).</summary>
+    public bool InferClasses { get; init; }
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 64;
     /// <summary>Adam learning rate (seed paper: 1e-4).</summary>

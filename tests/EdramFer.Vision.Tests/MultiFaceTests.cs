@@ -1,0 +1,66 @@
+using EdramFer.Tests.Shared;
+using OpenCvSharp;
+
+namespace EdramFer.Vision.Tests;
+
+/// <summary>Every face of a picture (issue 13 item 5), on a group photo with hand-annotated boxes (<see cref="GroupPhoto"/>).</summary>
+public sealed class MultiFaceTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    public void Dispose() => _dir.Dispose();
+
+    [SharedDataFact(GroupPhoto.Source)]
+    public void ProcessFileFaces_GroupPhoto_OneCropPerFaceLargestFirstOverlappingTheAnnotatedFaces()
+    {
+        var photo = GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"));
+        using var pre = new FacePreprocessor(new PreprocessOptions()); // the default chain, shipped YuNet
+
+        var faces = pre.ProcessFileFaces(photo, maxFaces: 10);
+
+        Assert.Equal(GroupPhoto.Faces.Length, faces.Count);
+        for (var i = 0; i < faces.Count; i++)
+        {
+            var r = faces[i];
+            Assert.Equal(PreprocessStatus.Ok, r.Status);
+            Assert.Equal(i, r.FaceIndex);
+            Assert.Equal(GroupPhoto.Faces.Length, r.FaceCount);
+            Assert.Equal(100 * 100, r.Pixels!.Length);
+            var box = new Rect(r.Face!.Value.X, r.Face.Value.Y, r.Face.Value.Width, r.Face.Value.Height);
+            // Largest first, and the i-th largest is the i-th annotated face.
+            Assert.True(GroupPhoto.IoU(box, GroupPhoto.Faces[i]) >= 0.5, $"face {i}: {box} vs annotated {GroupPhoto.Faces[i]}, IoU {GroupPhoto.IoU(box, GroupPhoto.Faces[i]):F2}");
+            if (i > 0) Assert.True((long)box.Width * box.Height <= (long)faces[i - 1].Face!.Value.Width * faces[i - 1].Face!.Value.Height);
+        }
+        // The single-face path is the first of these.
+        var largest = pre.ProcessFile(photo);
+        Assert.Equal(faces[0].Pixels, largest.Pixels);
+        Assert.Equal(faces[0].Face, largest.Face);
+        Assert.Equal(4, largest.FaceCount);
+    }
+
+    [SharedDataFact(GroupPhoto.Source)]
+    public void ProcessFileFaces_MaxFaces_KeepsTheLargestButCountsAll()
+    {
+        var photo = GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"));
+        using var pre = new FacePreprocessor(new PreprocessOptions());
+
+        var two = pre.ProcessFileFaces(photo, maxFaces: 2);
+
+        Assert.Equal(2, two.Count);
+        Assert.All(two, r => Assert.Equal(4, r.FaceCount));
+        Assert.Equal(pre.ProcessFileFaces(photo, 10).Take(2).Select(r => r.Face), two.Select(r => r.Face));
+    }
+
+    [Fact]
+    public void ProcessFileFaces_NoFaceOrBadFile_OneResult()
+    {
+        var path = Path.Combine(_dir.Path, "flat.png");
+        using (var flat = new Mat(120, 160, MatType.CV_8UC1, Scalar.All(100))) Cv2.ImWrite(path, flat);
+        using var pre = new FacePreprocessor(new PreprocessOptions());
+
+        var none = Assert.Single(pre.ProcessFileFaces(path, 5));
+        Assert.Equal(PreprocessStatus.NoFace, none.Status);
+        var missing = Assert.Single(pre.ProcessFileFaces(Path.Combine(_dir.Path, "missing.png"), 5));
+        Assert.Equal(PreprocessStatus.FileNotFound, missing.Status);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pre.ProcessFileFaces(path, 0));
+    }
+}
