@@ -11,7 +11,7 @@ public class ModelRunSettings : DetectorSettings
 {
     [CommandOption("--model <PATH>"), Description("EDRAM ONNX model, or a pipeline .zip written by `edram pipeline`")]
     public string Model { get; init; } = "";
-    [CommandOption("--input <CSV>"), Description("CSV with a header row; relative image paths resolve against the CSV's folder")]
+    [CommandOption("--input <CSV>"), Description("CSV with a header row; relative image paths resolve against the CSV's folder (score: also an image file or a folder, recursively)")]
     public string Input { get; init; } = "";
     [CommandOption("--image-column <NAME>"), DefaultValue("path"), Description("Column holding the image paths")]
     public string ImageColumn { get; init; } = "path";

@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 namespace EdramFer.Cli.Commands;
 
 /// <summary>
-/// <c>edram score</c>: scores every image of a CSV through <see cref="CsvScoringRun"/> (chunks, atomic output,
+/// <c>edram score</c>: scores every image of a CSV (or of a folder, or one image file: <see cref="ImageListing"/>) through <see cref="CsvScoringRun"/> (chunks, atomic output,
 /// <c>--resume</c> byte-identical to an uninterrupted run). Every input row gives one output row (with <c>--faces all</c>:
 /// one per detected face, and one when there is none), in order, with its own columns. Exit codes: 0 done, 1 the run failed, 2 interrupted (partial kept; rerun with --resume).
 /// </summary>
@@ -23,6 +23,8 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public bool Resume { get; init; }
         [CommandOption("--faces <WHICH>"), DefaultValue("largest"), Description("largest: one row per input row | all: one row per detected face (face_index 0 = the largest)")]
         public string Faces { get; init; } = "largest";
+        [CommandOption("--format <FORMAT>"), Description("csv | jsonl (one JSON object per line); default: jsonl for a .jsonl or .ndjson --output, else csv")]
+        public string? Format { get; init; }
         [CommandOption("--max-faces <N>"), DefaultValue(16), Description("With --faces all: at most N faces per image, the largest")]
         public int MaxFaces { get; init; } = 16;
         [CommandOption("--stop-after-chunks <N>", IsHidden = true), Description("Testing: stop (exit 2) after N chunks, as if interrupted")]
@@ -31,6 +33,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the predictions CSV)");
+            if (Format is not (null or "csv" or "jsonl")) return ValidationResult.Error($"--format must be csv or jsonl, got '{Format}'");
             if (Faces is not ("largest" or "all")) return ValidationResult.Error($"--faces must be largest or all, got '{Faces}'");
             if (MaxFaces < 1) return ValidationResult.Error($"--max-faces must be ≥ 1, got {MaxFaces}");
             if (Faces == "all" && IsPipeline)
@@ -46,10 +49,14 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
     {
         using var guard = OutputGuard.Acquire(s.Input, s.Output, "--output");
         using var scorer = s.OpenScorer();
-        var columns = new ScoreColumns(scorer.Labels, s.ImageColumn);
-        var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
-            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}", s.StopAfterChunks));
-        console.MarkupLine($"Scoring {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
+        var (input, imageColumn, listing) = (s.Input, s.ImageColumn, ImageListing.Applies(s.Input));
+        if (listing) (input, imageColumn) = (ImageListing.Write(s.Input, s.Output).Csv, "path");
+        var columns = new ScoreColumns(scorer.Labels, imageColumn);
+        var jsonLines = s.Format == "jsonl" || (s.Format is null && Path.GetExtension(s.Output).ToLowerInvariant() is ".jsonl" or ".ndjson");
+        var run = new CsvScoringRun(new CsvScoringRun.Options(input, imageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
+            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
+            listing ? ImageListing.PathBase : null));
+        console.MarkupLine($"Scoring {Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Input)).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
         long failed = 0, noFace = 0, written = 0;
         var result = run.Run(console, signals.Token, rows =>
         {
@@ -67,6 +74,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
                                $"{Path.GetFileName(s.Output).EscapeMarkup()}.partial kept. Run again with --resume.[/]");
             return CancellableRun.Interrupted;
         }
+        if (listing) File.Delete(ImageListing.PathFor(s.Output));
         var faces = s.Faces == "all" ? $"{written:N0} face rows of " : "";
         console.MarkupLine($"Wrote {faces}{result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face in this run) in {result.Elapsed.TotalSeconds:F1} s");
         return 0;

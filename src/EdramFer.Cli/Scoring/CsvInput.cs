@@ -19,12 +19,13 @@ public sealed class CsvInput : IDisposable
     private readonly Action<string>? _warn;
     private bool _warnedRagged;
 
-    /// <summary>Opens <paramref name="path"/>; throws naming the columns when <paramref name="imageColumn"/> is not one of them.</summary>
-    public CsvInput(string path, string imageColumn, Action<string>? warn = null)
+    /// <summary>Opens <paramref name="path"/>; throws naming the columns when <paramref name="imageColumn"/> is not one of them.
+    /// Relative image paths resolve against <paramref name="pathBase"/>, by default the CSV's folder.</summary>
+    public CsvInput(string path, string imageColumn, Action<string>? warn = null, string? pathBase = null)
     {
         _path = Path.GetFullPath(path);
         if (!File.Exists(_path)) throw new FileNotFoundException($"input CSV not found: '{path}'", path);
-        _folder = Path.GetDirectoryName(_path)!;
+        _folder = pathBase is null ? Path.GetDirectoryName(_path)! : Path.GetFullPath(pathBase);
         _imageColumn = imageColumn;
         _warn = warn;
         _csv = CsvReader.Create(File.OpenRead(_path), Options(HeaderSeparator(_path)), leaveOpen: false);

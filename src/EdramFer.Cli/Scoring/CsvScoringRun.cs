@@ -25,8 +25,10 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
     /// <param name="Resume">continue an interrupted run from its partial file</param>
     /// <param name="Identity">model and options a resumed run must share with the interrupted one</param>
     /// <param name="StopAfterChunks">testing: stop as if interrupted after this many chunks (0 = never)</param>
+    /// <param name="NumericColumn">with it, the output is JSON Lines (one object per record, these columns as numbers) instead of CSV</param>
+    /// <param name="PathBase">where relative image paths resolve; null: the CSV's folder</param>
     public sealed record Options(string Input, string ImageColumn, int ChunkSize, string Verb, string? Output = null, bool Resume = false,
-        string Identity = "", int StopAfterChunks = 0);
+        string Identity = "", int StopAfterChunks = 0, Func<int, bool>? NumericColumn = null, string? PathBase = null);
 
     /// <summary>How the run ended.</summary>
     /// <param name="Rows">rows handled, those of an earlier interrupted run included</param>
@@ -47,7 +49,7 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
     {
         var input = Path.GetFullPath(options.Input);
         var total = CsvInput.CountRows(input, options.ImageColumn); // also refuses a malformed file before any row is scored
-        using var reader = new CsvInput(input, options.ImageColumn, w => console.MarkupLine($"[yellow]warning:[/] {w.EscapeMarkup()}"));
+        using var reader = new CsvInput(input, options.ImageColumn, w => console.MarkupLine($"[yellow]warning:[/] {w.EscapeMarkup()}"), options.PathBase);
         if (options.Output is null) return Loop(console, cancel, reader, total, 0, handle, (_, _) => { });
 
         var output = Path.GetFullPath(options.Output);
@@ -61,10 +63,15 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
         using var text = new StreamWriter(stream, new UTF8Encoding(false));
         using var csv = CsvWriter.Create(text, null, leaveOpen: true);
         var header = outputHeader?.Invoke(reader.Header).ToArray() ?? []; // asked on resume too: the command learns its columns
-        if (resumed is null) csv.WriteRecord(header);
+        var jsonLines = options.NumericColumn;
+        if (resumed is null && jsonLines is null) csv.WriteRecord(header);
         var result = Loop(console, cancel, reader, total, resumed?.Rows ?? 0, handle, (records, done) =>
         {
-            foreach (var r in records) csv.WriteRecord(r.ToArray());
+            foreach (var r in records)
+            {
+                if (jsonLines is null) csv.WriteRecord(r.ToArray());
+                else text.Write(JsonLinesRecord.Format(header, r, jsonLines) + "\n");
+            }
             csv.Flush();
             text.Flush();
             stream.Flush(flushToDisk: true);

@@ -29,6 +29,11 @@ internal sealed class ScoreColumns
     public IReadOnlyList<string> Labels { get; }
     public string ImageColumn { get; }
     public IReadOnlyList<string> Fixed { get; }
+    /// <summary>True for the columns holding numbers (counts, box, detector score, class scores, valence, arousal): JSON numbers in JSON Lines.</summary>
+    public bool IsNumeric(int index) => index < Fixed.Count && Fixed[index] is var name &&
+        (name.StartsWith("score_", StringComparison.Ordinal) || name.StartsWith("face_", StringComparison.Ordinal) ||
+         name is "detector_score" or "valence" or "arousal");
+
     /// <summary>Index of the status column in a record.</summary>
     public int StatusIndex { get; }
 
