@@ -98,76 +98,6 @@ public sealed class FaceCroppingEstimator : ChainEstimator
     }
 }
 
-/// <summary>
-/// The saved settings of a crop transform. Files are kept relative to the pipeline's folder (or the working directory)
-/// as <see cref="EdramScoringState.Relative"/> does; the machine's default Haar cascade is not stored at all.
-/// </summary>
-internal sealed record CropState
-{
-    public Dictionary<string, string> Preprocess { get; init; } = [];
-    public string? SsdModelPath { get; init; }
-    public string? SsdConfigPath { get; init; }
-    public string? YuNetModelPath { get; init; }
-    public string? CascadePath { get; init; }
-    public string? ImageFolder { get; init; }
-    /// <summary>True when the paths above are relative to the saved zip's folder.</summary>
-    public bool RelativeToPipeline { get; init; }
-    /// <summary>Size of the BGR pixels of an image input column; 0 for a path column.</summary>
-    public int ImageHeight { get; init; }
-    /// <inheritdoc cref="ImageHeight"/>
-    public int ImageWidth { get; init; }
-    /// <summary>The pixels are an IsoPad letterbox whose black bars are trimmed before the crop.</summary>
-    public bool Letterboxed { get; init; }
-
-    public static CropState From(FaceCroppingOptions o)
-    {
-        var baseFolder = o.PipelineFolder ?? Environment.CurrentDirectory;
-        string? Stored(string? p) => string.IsNullOrWhiteSpace(p) ? null : EdramScoringState.Relative(p, baseFolder);
-        // The machine's Haar cascade and the models shipped with EdramFer.Vision are not stored: a zip that names them by
-        // a path relative to one build output would break when moved; loading finds this machine's copies instead.
-        static bool IsDefault(string? path, string? @default) =>
-            path is not null && @default is not null && Path.GetFullPath(path) == Path.GetFullPath(@default);
-        string? Unless(string? path, string? @default) => IsDefault(path, @default) ? null : Stored(path);
-        var p = o.Preprocess;
-        return new CropState
-        {
-            Preprocess = new Dictionary<string, string>(p.ToMetadata()),
-            SsdModelPath = Unless(p.SsdModelPath, ShippedModels.SsdModelPath),
-            SsdConfigPath = Unless(p.SsdConfigPath, ShippedModels.SsdConfigPath),
-            YuNetModelPath = Unless(p.YuNetModelPath, ShippedModels.YuNetPath),
-            CascadePath = Unless(p.CascadePath, PreprocessOptions.DefaultCascadePath()),
-            ImageFolder = string.IsNullOrWhiteSpace(o.ImageFolder) ? null : EdramScoringState.Relative(o.ImageFolder, baseFolder),
-            RelativeToPipeline = o.PipelineFolder is not null,
-        };
-    }
-
-    /// <summary>
-    /// The options back, paths resolved against <paramref name="pipelineFolder"/> (the loaded zip's folder) first, then the
-    /// working directory. A detector file found in neither place falls back to this machine's default:
-    /// EDRAM_SSD_MODEL / EDRAM_SSD_CONFIG / EDRAM_YUNET_MODEL, the models shipped with EdramFer.Vision, or the system Haar cascade.
-    /// </summary>
-    public PreprocessOptions ToOptions(string? pipelineFolder = null) => PreprocessOptions.FromMetadata(Preprocess) with
-    {
-        SsdModelPath = Existing(SsdModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? ShippedModels.SsdModelPath ?? SsdModelPath,
-        SsdConfigPath = Existing(SsdConfigPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? ShippedModels.SsdConfigPath ?? SsdConfigPath,
-        YuNetModelPath = Existing(YuNetModelPath, pipelineFolder) ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? ShippedModels.YuNetPath ?? YuNetModelPath,
-        CascadePath = Existing(CascadePath, pipelineFolder) ?? PreprocessOptions.DefaultCascadePath() ?? CascadePath,
-        // Only the crop: CLAHE is its own transform (FacePreprocessor remarks: identical bytes when split this way).
-        ClaheClipLimit = 0,
-    };
-
-    /// <summary>The image folder, against the zip's folder when it was saved relative to it.</summary>
-    public string? ResolveImageFolder(string? pipelineFolder) =>
-        ImageFolder is null ? null : Path.GetFullPath(Path.Combine(RelativeToPipeline && pipelineFolder is not null ? pipelineFolder : Environment.CurrentDirectory, ImageFolder));
-
-    private string? Existing(string? stored, string? pipelineFolder)
-    {
-        if (stored is null) return null;
-        if (RelativeToPipeline && pipelineFolder is not null && Path.Combine(pipelineFolder, stored) is var p && File.Exists(p)) return Path.GetFullPath(p);
-        return File.Exists(stored) ? Path.GetFullPath(stored) : null;
-    }
-}
-
 /// <summary>Decoded crop state: the preprocessor (detector pools) and the folder for relative paths.</summary>
 internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFolder, int imageHeight = 0, int imageWidth = 0, bool letterboxed = false)
 {
@@ -211,21 +141,6 @@ internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFo
         o.FaceFound = r.FaceFound;
         o.Status = r.Status.ToString();
         o.Error = r.HasPixels ? "" : r.Message;
-    }
-}
-
-/// <summary><see cref="StateCache{T}"/> that can be primed with the state built at Fit, so it is not built twice.</summary>
-internal sealed class SeededStateCache<T>(Func<ReadOnlyMemory<char>, T> create) where T : class
-{
-    private readonly StateCache<T> _cache = new(create);
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, T> _seeded = new();
-
-    public void Seed(string payload, T state) => _seeded.AddOrUpdate(payload, state);
-
-    public T Get(ReadOnlyMemory<char> payload)
-    {
-        if (StateChannel.Owner(payload) is string s && _seeded.TryGetValue(s, out var seeded)) return seeded;
-        return _cache.Get(payload);
     }
 }
 
