@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -168,7 +169,7 @@ internal static class OnnxBenchmark
     {
         using var value = OrtValue.CreateTensorValueFromMemory(data, shape);
         using var run = new RunOptions();
-        using var results = session.Run(run, [EdramOnnxExporter.InputName], [value], session.OutputNames);
+        using var results = session.Run(run, [OnnxContract.InputName], [value], session.OutputNames);
         _ = results[0].GetTensorDataAsSpan<float>()[0];
     }
 

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -224,7 +225,7 @@ internal static class ScoreBenchmark
 
         void RawLoop(int size)
         {
-            string[] outputs = [EdramModelInfo.ProbabilitiesName, EdramModelInfo.ValenceArousalName, EdramModelInfo.GlimpsesName];
+            string[] outputs = [OnnxContract.ProbabilitiesName, OnnxContract.ValenceArousalName, OnnxContract.GlimpsesName];
             var side = info.InputSize;
             for (var s = 0; s < faces.Count; s += size)
             {
@@ -237,7 +238,7 @@ internal static class ScoreBenchmark
                 }
                 using var tensor = OrtValue.CreateTensorValueFromMemory(input, [n, 1, side, side]);
                 using var run = new RunOptions();
-                using var results = raw.Run(run, [EdramModelInfo.InputName], [tensor], outputs);
+                using var results = raw.Run(run, [OnnxContract.InputName], [tensor], outputs);
                 _ = results[0].GetTensorDataAsSpan<float>().ToArray();
                 _ = results[1].GetTensorDataAsSpan<float>().ToArray();
                 _ = results[2].GetTensorDataAsSpan<float>().ToArray();

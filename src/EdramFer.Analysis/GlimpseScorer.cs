@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 
@@ -40,8 +41,8 @@ public sealed class GlimpseScorer : IDisposable
     {
         _scorer = scorer;
         var info = scorer.Info;
-        AlignCorners = info.Metadata.TryGetValue("edram.align_corners", out var a) && a.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
-        IsRandomWeights = info.Metadata.TryGetValue("edram.training_data", out var d) && d.Contains("random", StringComparison.OrdinalIgnoreCase);
+        AlignCorners = OnnxContract.IsTrue(info.Metadata, OnnxContract.Metadata.AlignCorners);
+        IsRandomWeights = info.Metadata.GetValueOrDefault(OnnxContract.Metadata.TrainingData) == OnnxContract.RandomWeightsTrainingData;
     }
 
     /// <summary>Labels, steps, input size and preprocessing of the model.</summary>

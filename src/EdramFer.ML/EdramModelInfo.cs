@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using EdramFer.Contracts;
 using EdramFer.Vision;
 using Microsoft.ML.OnnxRuntime;
+
+using Keys = EdramFer.Contracts.OnnxContract.Metadata;
 
 namespace EdramFer.ML;
 
@@ -12,17 +15,6 @@ namespace EdramFer.ML;
 /// </summary>
 public sealed record EdramModelInfo
 {
-    /// <summary>Input tensor name: float32 [N,1,S,S].</summary>
-    public const string InputName = "image";
-    /// <summary>Class probabilities [N,C].</summary>
-    public const string ProbabilitiesName = "probabilities";
-    /// <summary>Valence and arousal [N,2] (tanh).</summary>
-    public const string ValenceArousalName = "valence_arousal";
-    /// <summary>Affine θ of every glimpse [N,T,6].</summary>
-    public const string GlimpsesName = "glimpses";
-    /// <summary>Class probabilities after every glimpse [N,T,C].</summary>
-    public const string StepProbabilitiesName = "step_probabilities";
-
     /// <summary>Absolute path of the model file.</summary>
     public required string Path { get; init; }
     /// <summary>Lower-case hex SHA-256 of the file.</summary>
@@ -72,15 +64,14 @@ public sealed record EdramModelInfo
             : throw new InvalidDataException($"'{path}' is not an EDRAM model: metadata key '{key}' is missing (expected an export of EdramOnnxExporter)");
         int Int(string key) => int.TryParse(Need(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
             : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected an integer");
-        bool IsTrue(string key) => meta.TryGetValue(key, out var v) && v.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
         float Float(string key) => float.TryParse(Need(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f
             : throw new InvalidDataException($"'{path}': metadata '{key}' is '{meta[key]}', expected a number");
 
-        var labels = Need("edram.labels").Split(',').Select(l => l.Trim()).ToArray();
+        var labels = Need(Keys.Labels).Split(',').Select(l => l.Trim()).ToArray();
         if (labels.Length < 2 || labels.Any(l => l.Length == 0) || labels.Distinct(StringComparer.OrdinalIgnoreCase).Count() != labels.Length)
-            throw new InvalidDataException($"'{path}': metadata 'edram.labels' is '{meta["edram.labels"]}', expected 2 or more distinct non-empty labels");
-        var steps = Int("edram.steps");
-        var size = Int("edram.input_size");
+            throw new InvalidDataException($"'{path}': metadata '{Keys.Labels}' is '{meta[Keys.Labels]}', expected 2 or more distinct non-empty labels");
+        var steps = Int(Keys.Steps);
+        var size = Int(Keys.InputSize);
         var info = new EdramModelInfo
         {
             Path = path,
@@ -88,10 +79,10 @@ public sealed record EdramModelInfo
             Labels = labels,
             Steps = steps,
             InputSize = size,
-            InputScale = Float("edram.input_scale"),
-            InputOffset = meta.ContainsKey("edram.input_offset") ? Float("edram.input_offset") : 0f,
-            HasValenceArousal = IsTrue("edram.has_valence_arousal"),
-            FlipAveraging = IsTrue("edram.flip_averaging"),
+            InputScale = Float(Keys.InputScale),
+            InputOffset = meta.ContainsKey(Keys.InputOffset) ? Float(Keys.InputOffset) : 0f,
+            HasValenceArousal = OnnxContract.IsTrue(meta, Keys.HasValenceArousal),
+            FlipAveraging = OnnxContract.IsTrue(meta, Keys.FlipAveraging),
             Preprocess = FromMetadata(meta, path),
             Metadata = new Dictionary<string, string>(meta),
         };
@@ -124,13 +115,13 @@ public sealed record EdramModelInfo
     {
         var path = info.Path;
         int c = info.Labels.Count, t = info.Steps, s = info.InputSize;
-        if (!session.InputMetadata.TryGetValue(InputName, out var input))
-            throw new InvalidDataException($"'{path}' is not an EDRAM model: no input '{InputName}' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
-        Expect(path, InputName, input, [-1, 1, s, s]);
-        Expect(path, ProbabilitiesName, Output(session, path, ProbabilitiesName), [-1, c]);
-        Expect(path, ValenceArousalName, Output(session, path, ValenceArousalName), [-1, 2]);
-        Expect(path, GlimpsesName, Output(session, path, GlimpsesName), [-1, t, 6]);
-        Expect(path, StepProbabilitiesName, Output(session, path, StepProbabilitiesName), [-1, t, c]);
+        if (!session.InputMetadata.TryGetValue(OnnxContract.InputName, out var input))
+            throw new InvalidDataException($"'{path}' is not an EDRAM model: no input '{OnnxContract.InputName}' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
+        Expect(path, OnnxContract.InputName, input, [-1, 1, s, s]);
+        Expect(path, OnnxContract.ProbabilitiesName, Output(session, path, OnnxContract.ProbabilitiesName), [-1, c]);
+        Expect(path, OnnxContract.ValenceArousalName, Output(session, path, OnnxContract.ValenceArousalName), [-1, 2]);
+        Expect(path, OnnxContract.GlimpsesName, Output(session, path, OnnxContract.GlimpsesName), [-1, t, 6]);
+        Expect(path, OnnxContract.StepProbabilitiesName, Output(session, path, OnnxContract.StepProbabilitiesName), [-1, t, c]);
     }
 
     private static NodeMetadata Output(InferenceSession session, string path, string name) =>

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 
@@ -10,9 +11,9 @@ namespace EdramFer.ML;
 /// </summary>
 public sealed class EdramScorer : IDisposable
 {
-    private static readonly string[] OutputNames = [EdramModelInfo.ProbabilitiesName, EdramModelInfo.ValenceArousalName, EdramModelInfo.GlimpsesName];
-    private static readonly string[] OutputNamesWithSteps = [.. OutputNames, EdramModelInfo.StepProbabilitiesName];
-    private static readonly string[] InputNames = [EdramModelInfo.InputName];
+    private static readonly string[] OutputNames = [OnnxContract.ProbabilitiesName, OnnxContract.ValenceArousalName, OnnxContract.GlimpsesName];
+    private static readonly string[] OutputNamesWithSteps = [.. OutputNames, OnnxContract.StepProbabilitiesName];
+    private static readonly string[] InputNames = [OnnxContract.InputName];
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Vision;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -97,7 +98,7 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
             FaceCount = scored ? Math.Max(1, r.FaceCount) : 0,
             FaceIndex = r.FaceIndex,
             Detector = scored ? r.Detector : null,
-            Status = RowStatus.Of(r.Status),
+            Status = r.Status.ToRowStatus(),
         };
     }
 
@@ -163,7 +164,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
             .Select(r => new ImageScore(r.PredictedLabel > 0 ? _labels[r.PredictedLabel - 1] : "", r.Score, r.Valence, r.Arousal, r.FaceFound, r.Error)
             {
                 FaceCount = -1,
-                Status = Enum.TryParse<PreprocessStatus>(r.PreprocessStatus, out var status) ? RowStatus.Of(status) : r.Error.Length > 0 ? RowStatus.Error : RowStatus.Ok,
+                Status = Enum.TryParse<PreprocessStatus>(r.PreprocessStatus, out var status) ? status.ToRowStatus() : r.Error.Length > 0 ? RowStatus.Error : RowStatus.Ok,
             })
             .ToList();
     }

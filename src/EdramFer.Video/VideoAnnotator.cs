@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Globalization;
 using EdramFer.Analysis;
 using EdramFer.ML;
@@ -25,7 +26,7 @@ public static class VideoAnnotator
         if (dir is not null) Directory.CreateDirectory(dir);
         using var writer = new VideoWriter(outputPath, FourCC.FromString("mp4v"), source.Fps, new Size(source.Width, source.Height));
         if (!writer.IsOpened()) throw new IOException($"{outputPath}: OpenCV could not open it for writing an MPEG-4 video");
-        var alignCorners = scorer.Info.Metadata.TryGetValue("edram.align_corners", out var a) && a.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
+        var alignCorners = OnnxContract.IsTrue(scorer.Info.Metadata, OnnxContract.Metadata.AlignCorners);
         using var pending = rows.Where(r => r.FrameIndex is not null).GetEnumerator();
         var hasRow = pending.MoveNext();
         var current = new List<(VideoRow Row, (double X, double Y)[] Path)>();

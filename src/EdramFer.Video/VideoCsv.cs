@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Globalization;
 using CsvHelper;
 using EdramFer.Vision;
@@ -23,9 +24,7 @@ public sealed class VideoCsv(IReadOnlyList<string> labels, bool smoothing)
     /// <summary>The column names, in order.</summary>
     public IReadOnlyList<string> Header { get; } =
     [
-        "video", "frame_index", "timestamp_ms", "track_id", "status", "error", "face_count", "face_index",
-        "face_x", "face_y", "face_width", "face_height", "detector", "detector_score", "label",
-        .. labels.Select(l => "score_" + l), "valence", "arousal",
+        "video", "frame_index", "timestamp_ms", "track_id", .. OutputSchema.Columns(labels),
         .. smoothing ? ["smoothed_label", .. labels.Select(l => "smoothed_" + l)] : Array.Empty<string>(),
     ];
 

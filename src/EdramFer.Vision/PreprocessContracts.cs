@@ -1,3 +1,5 @@
+using EdramFer.Contracts;
+
 namespace EdramFer.Vision;
 
 /// <summary>What happened to one image. Everything except <see cref="Ok"/> and the fallbacks means no pixels.</summary>
@@ -82,4 +84,16 @@ public sealed record PreprocessResult(
     public bool HasPixels => Pixels != null;
     /// <summary>True when a detector found the face (status <see cref="PreprocessStatus.Ok"/> with a real detector).</summary>
     public bool FaceFound => Status == PreprocessStatus.Ok && Detector is not (null or DetectorKind.None);
+}
+
+/// <summary>The output schema's <see cref="RowStatus"/> of a preprocessing result.</summary>
+public static class PreprocessStatusExtensions
+{
+    /// <summary>ok (a face, a given crop, or the explicit no-face fallback), no_face, or error.</summary>
+    public static string ToRowStatus(this PreprocessStatus status) => status switch
+    {
+        PreprocessStatus.Ok or PreprocessStatus.NoFaceFallback => RowStatus.Ok,
+        PreprocessStatus.NoFace => RowStatus.NoFace,
+        _ => RowStatus.Error,
+    };
 }

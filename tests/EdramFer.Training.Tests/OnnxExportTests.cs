@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
 using EdramFer.Training.Train;
@@ -21,7 +22,7 @@ public sealed class OnnxExportTests : IDisposable
 
     private static void AssertParity(OnnxParity parity)
     {
-        Assert.Equal(EdramOnnxExporter.OutputNames.OrderBy(n => n), parity.MaxAbsDiff.Keys.OrderBy(n => n));
+        Assert.Equal(OnnxContract.OutputNames.OrderBy(n => n), parity.MaxAbsDiff.Keys.OrderBy(n => n));
         foreach (var (name, diff) in parity.MaxAbsDiff)
             Assert.True(diff <= Tolerance, $"{name}: max abs diff {diff:E2} > {Tolerance:E0} ({parity})");
     }
@@ -44,7 +45,7 @@ public sealed class OnnxExportTests : IDisposable
 
         // Non-trivial: θ differs between images and steps, and some zooms sit below the clip.
         using var x = EdramOnnxExporter.ParityImages(100, 8, 5);
-        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[EdramOnnxExporter.GlimpsesName];
+        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[OnnxContract.GlimpsesName];
         for (int t = 0; t < 3; t++)
         {
             double move = Enumerable.Range(0, 6).Max(k => Spread(thetas, 8, 3, t, k));
@@ -65,7 +66,7 @@ public sealed class OnnxExportTests : IDisposable
         using var nudged = x * (1 + 1e-7 * noise);
         var a = EdramOnnxExporter.RunTorch(model, x);
         var b = EdramOnnxExporter.RunTorch(model, nudged);
-        foreach (var name in EdramOnnxExporter.OutputNames)
+        foreach (var name in OnnxContract.OutputNames)
         {
             double d = a[name].Zip(b[name], (p, q) => Math.Abs(p - q)).Max();
             Assert.True(d < Tolerance / 5, $"{name}: TorchSharp moved by {d:E2} for a 1e-7 input change");
@@ -90,7 +91,7 @@ public sealed class OnnxExportTests : IDisposable
         var report = EdramOnnxExporter.Export(model, null, File($"zoom{zoomLimit}.onnx"));
         AssertParity(report.Parity);
         using var x = EdramOnnxExporter.ParityImages(100, 8, 6);
-        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[EdramOnnxExporter.GlimpsesName];
+        var thetas = EdramOnnxExporter.RunOnnx(report.Path, x)[OnnxContract.GlimpsesName];
         for (int i = 0; i < thetas.Length; i += 6)
         {
             Assert.InRange(thetas[i], 0f, zoomLimit);
@@ -152,19 +153,19 @@ public sealed class OnnxExportTests : IDisposable
         var image = EdramOnnxExporter.RunOnnx(plain, x);
         var mirror = EdramOnnxExporter.RunOnnx(plain, mirrored);
         var flip = EdramOnnxExporter.RunOnnx(report.Path, x);
-        foreach (var name in new[] { EdramOnnxExporter.ProbabilitiesName, EdramOnnxExporter.ValenceArousalName, EdramOnnxExporter.StepProbabilitiesName })
+        foreach (var name in new[] { OnnxContract.ProbabilitiesName, OnnxContract.ValenceArousalName, OnnxContract.StepProbabilitiesName })
         {
             Assert.Equal(image[name].Length, flip[name].Length);
             for (int i = 0; i < flip[name].Length; i++)
                 Assert.True(Math.Abs(flip[name][i] - (image[name][i] + mirror[name][i]) / 2) <= 1e-5, $"{name}[{i}]");
             Assert.True(image[name].Zip(mirror[name]).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, $"{name}: the mirror changed nothing");
         }
-        Assert.Equal(image[EdramOnnxExporter.GlimpsesName].Length, flip[EdramOnnxExporter.GlimpsesName].Length);
-        for (int i = 0; i < flip[EdramOnnxExporter.GlimpsesName].Length; i++)
-            Assert.True(Math.Abs(flip[EdramOnnxExporter.GlimpsesName][i] - image[EdramOnnxExporter.GlimpsesName][i]) <= 1e-5, "glimpses are the image's own");
+        Assert.Equal(image[OnnxContract.GlimpsesName].Length, flip[OnnxContract.GlimpsesName].Length);
+        for (int i = 0; i < flip[OnnxContract.GlimpsesName].Length; i++)
+            Assert.True(Math.Abs(flip[OnnxContract.GlimpsesName][i] - image[OnnxContract.GlimpsesName][i]) <= 1e-5, "glimpses are the image's own");
         using var one = x.narrow(0, 2, 1); // batch 1 splits into halves of one
-        var single = EdramOnnxExporter.RunOnnx(report.Path, one)[EdramOnnxExporter.ProbabilitiesName];
-        for (int i = 0; i < single.Length; i++) Assert.True(Math.Abs(single[i] - flip[EdramOnnxExporter.ProbabilitiesName][2 * single.Length + i]) <= 1e-5);
+        var single = EdramOnnxExporter.RunOnnx(report.Path, one)[OnnxContract.ProbabilitiesName];
+        for (int i = 0; i < single.Length; i++) Assert.True(Math.Abs(single[i] - flip[OnnxContract.ProbabilitiesName][2 * single.Length + i]) <= 1e-5);
         using var session = new InferenceSession(report.Path);
         Assert.Equal("true", session.ModelMetadata.CustomMetadataMap["edram.flip_averaging"]);
         using var plainSession = new InferenceSession(plain);
@@ -240,9 +241,9 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Equal(config with { GlimpseChannels = none, ContextChannels = none }, roundTrip with { GlimpseChannels = none, ContextChannels = none });
         Assert.DoesNotContain(props.Values, v => v.Contains(_dir));
 
-        Assert.Equal([EdramOnnxExporter.InputName], session.InputMetadata.Keys);
+        Assert.Equal([OnnxContract.InputName], session.InputMetadata.Keys);
         Assert.Equal([-1L, 1, 100, 100], session.InputMetadata["image"].Dimensions.Select(d => (long)d));
-        Assert.Equal(EdramOnnxExporter.OutputNames, session.OutputMetadata.Keys);
+        Assert.Equal(OnnxContract.OutputNames, session.OutputMetadata.Keys);
         Assert.Equal([-1, 7], session.OutputMetadata["probabilities"].Dimensions);
         Assert.Equal([-1, 2], session.OutputMetadata["valence_arousal"].Dimensions);
         Assert.Equal([-1, 2, 6], session.OutputMetadata["glimpses"].Dimensions);
@@ -313,7 +314,7 @@ public sealed class OnnxExportTests : IDisposable
         using (no_grad()) model.glimpseNormsForTest().running_mean!.add_(0.5f);
         using var x = EdramOnnxExporter.ParityImages(100, 4, 9);
         var parity = EdramOnnxExporter.Compare(model, path, x);
-        Assert.True(parity.MaxAbsDiff[EdramOnnxExporter.GlimpsesName] > 1e-3, parity.ToString());
+        Assert.True(parity.MaxAbsDiff[OnnxContract.GlimpsesName] > 1e-3, parity.ToString());
     }
 
     [Fact]

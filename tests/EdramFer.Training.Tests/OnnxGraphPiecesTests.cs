@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
 using EdramFer.Training.Train;
@@ -102,7 +103,7 @@ public sealed class CheckpointInferenceTests : IDisposable
             using var x = EdramOnnxExporter.ParityImages(100, 3, 1);
             var a = EdramOnnxExporter.RunTorch(model, x);
             var b = EdramOnnxExporter.RunTorch(copy, x);
-            foreach (var name in EdramOnnxExporter.OutputNames) Assert.Equal(a[name], b[name]);
+            foreach (var name in OnnxContract.OutputNames) Assert.Equal(a[name], b[name]);
 
             var report = EdramOnnxExporter.ExportCheckpoint(path, Path.Combine(_dir, "w.onnx"));
             Assert.True(report.Parity.Worst <= 1e-4, report.Parity.ToString());

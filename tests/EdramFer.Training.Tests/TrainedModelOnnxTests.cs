@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Tests.Shared;
 using EdramFer.Training.Onnx;
 using EdramFer.Training.Train;
@@ -53,8 +54,8 @@ public sealed class TrainedModelOnnxTests(Xunit.Abstractions.ITestOutputHelper o
                 // 1e-4). Export-time parity on generated images stays at 1e-4, and the predicted classes must agree.
                 foreach (var (name, diff) in parity.MaxAbsDiff)
                     Assert.True(diff <= 1e-3, $"{name}: max abs diff {diff:E2} on {parity.Images} FER2013 images ({parity})");
-                var ort = EdramOnnxExporter.RunOnnx(onnx, images)[EdramOnnxExporter.ProbabilitiesName];
-                var torchProbs = EdramOnnxExporter.RunTorch(model, images, flip)[EdramOnnxExporter.ProbabilitiesName];
+                var ort = EdramOnnxExporter.RunOnnx(onnx, images)[OnnxContract.ProbabilitiesName];
+                var torchProbs = EdramOnnxExporter.RunTorch(model, images, flip)[OnnxContract.ProbabilitiesName];
                 int classes = state.Labels.Length;
                 static int ArgMax(ReadOnlySpan<float> v)
                 {
@@ -73,7 +74,7 @@ public sealed class TrainedModelOnnxTests(Xunit.Abstractions.ITestOutputHelper o
 
                 if (shipped is null) return; // a checkpoint under test may be a smoke run; the shipped one must have learned
                 // Sanity of the shipped model itself: better than chance on these images (7 classes: 14 %).
-                var probs = EdramOnnxExporter.RunOnnx(onnx, images)[EdramOnnxExporter.ProbabilitiesName];
+                var probs = EdramOnnxExporter.RunOnnx(onnx, images)[OnnxContract.ProbabilitiesName];
                 int c = state.Labels.Length, correct = 0;
                 for (int i = 0; i < labels.Length; i++)
                 {

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.ComponentModel;
 using EdramFer.Analysis;
 using EdramFer.Cli.Scoring;
@@ -86,7 +87,7 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
         var files = AttentionAnalysis.Write(run, s.Output, Path.GetFileName(s.Model), scorer.IsRandomWeights, scorer.AlignCorners);
         Report(console, run.Summary);
         var zoomLimit = s.ZoomLimit ?? ModelZoomLimit(scorer.Info.Metadata);
-        var checks = AttentionReport.WriteAcceptance(run.Summary, s.Output, Path.GetFileName(s.Model), zoomLimit, scorer.Info.Metadata.GetValueOrDefault("edram.emission"));
+        var checks = AttentionReport.WriteAcceptance(run.Summary, s.Output, Path.GetFileName(s.Model), zoomLimit, scorer.Info.Metadata.GetValueOrDefault(OnnxContract.Metadata.Emission));
         ReportSteps(console, run.Summary, checks, zoomLimit);
         foreach (var (path, reason) in run.Skipped.Take(5)) console.MarkupLine($"[yellow]skipped[/] {path.EscapeMarkup()}: {reason.EscapeMarkup()}");
         if (run.Skipped.Count > 5) console.MarkupLine($"[yellow]... {run.Skipped.Count - 5} more skipped (summary.json lists up to 100)[/]");
@@ -141,7 +142,7 @@ public sealed class HeatmapCommand(IAnsiConsole console) : Command<HeatmapComman
 
     /// <summary>The model's <c>edram.zoom_limit</c>, or 1 (unrestricted) when absent.</summary>
     private static double ModelZoomLimit(IReadOnlyDictionary<string, string> meta) =>
-        !meta.TryGetValue("edram.zoom_limit", out var v) ? 1
+        !meta.TryGetValue(OnnxContract.Metadata.ZoomLimit, out var v) ? 1
         : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var z) && z is > 0 and <= 1 ? z
         : throw new InvalidDataException($"the model's edram.zoom_limit is '{v}', expected a number in (0, 1]; pass --zoom-limit");
 

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Globalization;
 using EdramFer.ML;
 using EdramFer.Vision;
@@ -19,8 +20,7 @@ internal sealed class ScoreColumns
     {
         Labels = labels;
         ImageColumn = imageColumn;
-        Fixed = ["path", "status", "error", "face_count", "face_index", "face_x", "face_y", "face_width", "face_height", "detector",
-            "detector_score", "label", .. labels.Select(l => "score_" + l), "valence", "arousal"];
+        Fixed = ["path", .. OutputSchema.Columns(labels)];
         StatusIndex = 1;
         _extras = [];
         _header = [];
@@ -30,9 +30,7 @@ internal sealed class ScoreColumns
     public string ImageColumn { get; }
     public IReadOnlyList<string> Fixed { get; }
     /// <summary>True for the columns holding numbers (counts, box, detector score, class scores, valence, arousal): JSON numbers in JSON Lines.</summary>
-    public bool IsNumeric(int index) => index < Fixed.Count && Fixed[index] is var name &&
-        (name.StartsWith("score_", StringComparison.Ordinal) || name.StartsWith("face_", StringComparison.Ordinal) ||
-         name is "detector_score" or "valence" or "arousal");
+    public bool IsNumeric(int index) => index < Fixed.Count && OutputSchema.IsNumeric(Fixed[index]);
 
     /// <summary>Index of the status column in a record.</summary>
     public int StatusIndex { get; }

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -43,7 +44,7 @@ internal sealed partial class EdramGraphWriter
     private void WriteGraph()
     {
         int s = c.InputSize;
-        var input = g.AddInput(EdramOnnxExporter.InputName, "N", 1, s, s);
+        var input = g.AddInput(OnnxContract.InputName, "N", 1, s, s);
         string image = input, half = "";
         if (_flipAveraging)
             using (g.Scope("flip"))
@@ -87,10 +88,10 @@ internal sealed partial class EdramGraphWriter
                 stepProbs = MeanOfHalves("step_probabilities", stepProbs, half);
                 glimpses = g.Op("Slice", "glimpses", [glimpses, g.Int64s(0), half, g.Int64s(0)]); // the image's own glimpses
             }
-        g.AddOutput(EdramOnnxExporter.ProbabilitiesName, last, "N", c.Classes);
-        g.AddOutput(EdramOnnxExporter.ValenceArousalName, va, "N", 2);
-        g.AddOutput(EdramOnnxExporter.GlimpsesName, glimpses, "N", c.Steps, 6);
-        g.AddOutput(EdramOnnxExporter.StepProbabilitiesName, stepProbs, "N", c.Steps, c.Classes);
+        g.AddOutput(OnnxContract.ProbabilitiesName, last, "N", c.Classes);
+        g.AddOutput(OnnxContract.ValenceArousalName, va, "N", 2);
+        g.AddOutput(OnnxContract.GlimpsesName, glimpses, "N", c.Steps, 6);
+        g.AddOutput(OnnxContract.StepProbabilitiesName, stepProbs, "N", c.Steps, c.Classes);
     }
 
     /// <summary>(x[0:N] + x[N:2N]) / 2 along the batch axis.</summary>

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -17,7 +18,7 @@ public static partial class EdramOnnxExporter
         var onnx = RunOnnx(onnxPath, input);
         var torchOut = RunTorch(model, input, flipAveraging);
         var diffs = new Dictionary<string, double>();
-        foreach (var name in OutputNames)
+        foreach (var name in OnnxContract.OutputNames)
         {
             if (!onnx.TryGetValue(name, out var a)) throw new InvalidDataException($"'{onnxPath}' has no output '{name}'.");
             var b = torchOut[name];
@@ -54,10 +55,10 @@ public static partial class EdramOnnxExporter
             Tensor Mean(Tensor t) => flipAveraging ? (t.narrow(0, 0, n) + t.narrow(0, n, n)) * 0.5f : t;
             return new Dictionary<string, float[]>
             {
-                [ProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.select(1, last).softmax(1))),
-                [ValenceArousalName] = EdramGraphWriter.Data(Mean(output.ValenceArousal.select(1, last))),
-                [GlimpsesName] = EdramGraphWriter.Data(output.Thetas.narrow(0, 0, n)),
-                [StepProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.softmax(2))),
+                [OnnxContract.ProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.select(1, last).softmax(1))),
+                [OnnxContract.ValenceArousalName] = EdramGraphWriter.Data(Mean(output.ValenceArousal.select(1, last))),
+                [OnnxContract.GlimpsesName] = EdramGraphWriter.Data(output.Thetas.narrow(0, 0, n)),
+                [OnnxContract.StepProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.softmax(2))),
             };
         }
         finally
@@ -74,7 +75,7 @@ public static partial class EdramOnnxExporter
         using var value = OrtValue.CreateTensorValueFromMemory(data, input.shape);
         using var run = new RunOptions();
         var names = session.OutputMetadata.Keys.ToArray();
-        using var results = session.Run(run, [InputName], [value], names);
+        using var results = session.Run(run, [OnnxContract.InputName], [value], names);
         var outputs = new Dictionary<string, float[]>();
         for (int i = 0; i < names.Length; i++) outputs[names[i]] = results[i].GetTensorDataAsSpan<float>().ToArray();
         return outputs;

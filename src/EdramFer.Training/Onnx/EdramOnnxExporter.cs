@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using EdramFer.Training.Train;
 using Google.Protobuf;
@@ -7,6 +8,8 @@ using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+using Keys = EdramFer.Contracts.OnnxContract.Metadata;
 
 namespace EdramFer.Training.Onnx;
 
@@ -23,20 +26,6 @@ namespace EdramFer.Training.Onnx;
 /// </remarks>
 public static partial class EdramOnnxExporter
 {
-    /// <summary>Name of the graph input.</summary>
-    public const string InputName = "image";
-    /// <summary>Softmax of the last step's logits, [N, C].</summary>
-    public const string ProbabilitiesName = "probabilities";
-    /// <summary>tanh valence and arousal of the last step, [N, 2].</summary>
-    public const string ValenceArousalName = "valence_arousal";
-    /// <summary>The affine θ of every glimpse, [N, T, 6].</summary>
-    public const string GlimpsesName = "glimpses";
-    /// <summary>Softmax after every glimpse, [N, T, C].</summary>
-    public const string StepProbabilitiesName = "step_probabilities";
-    /// <summary>Output names in graph order.</summary>
-    public static readonly IReadOnlyList<string> OutputNames = [ProbabilitiesName, ValenceArousalName, GlimpsesName, StepProbabilitiesName];
-    /// <summary>1/255 as written to <c>edram.input_scale</c>.</summary>
-    public const string InputScale = "0.00392156862745098";
 
     /// <summary>Exports <paramref name="model"/> with default options except the opset; see <see cref="Export(EdramNet, TrainState?, string, OnnxExportOptions)"/>.</summary>
     public static OnnxExportReport Export(EdramNet model, TrainState? state, string path, int opset = 17) =>
@@ -65,15 +54,15 @@ public static partial class EdramOnnxExporter
         {
             var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm, options.FlipAveraging);
             var meta = Metadata(model.Config, state);
-            meta["edram.flip_averaging"] = options.FlipAveraging ? "true" : "false";
+            meta[Keys.FlipAveraging] = options.FlipAveraging ? "true" : "false";
             if (options.FlipAveraging)
             {
                 // edram.accuracy is the accuracy of what this graph computes: the mirror-averaged validation, when logged.
-                meta.Remove("edram.accuracy");
+                meta.Remove(Keys.Accuracy);
                 if (state?.LastValidationFlip is { } flip && state.BestAccuracy >= 0)
-                    meta["edram.accuracy"] = flip.Accuracy.ToString("0.####", CultureInfo.InvariantCulture);
+                    meta[Keys.Accuracy] = flip.Accuracy.ToString("0.####", CultureInfo.InvariantCulture);
                 if (state is { BestAccuracy: >= 0 })
-                    meta["edram.accuracy_without_flip"] = state.BestAccuracy.ToString("0.####", CultureInfo.InvariantCulture);
+                    meta[Keys.AccuracyWithoutFlip] = state.BestAccuracy.ToString("0.####", CultureInfo.InvariantCulture);
             }
             var doc = $"EDRAM facial expression recogniser ({model.Config.Preset} preset, {model.Config.Steps} glimpses), unrolled; " +
                       "input image [N,1,S,S] = preprocessed grey pixels / 255; outputs probabilities [N,C], valence_arousal [N,2], " +
@@ -208,24 +197,24 @@ public static partial class EdramOnnxExporter
             throw new ArgumentException($"Label '{bad}' cannot be written to edram.labels (empty or contains a comma).");
         var meta = new Dictionary<string, string>
         {
-            ["edram.labels"] = string.Join(",", labels),
-            ["edram.steps"] = config.Steps.ToString(inv),
-            ["edram.zoom_limit"] = config.ZoomLimit.ToString("R", inv),
-            ["edram.emission"] = config.Emission == EmissionKind.Bounded ? "bounded" : "affine",
-            ["edram.input_size"] = config.InputSize.ToString(inv),
-            ["edram.glimpse_size"] = config.GlimpseSize.ToString(inv),
-            ["edram.align_corners"] = config.AlignCorners ? "true" : "false",
-            ["edram.input_scale"] = InputScale,
-            ["edram.input_offset"] = "0",
-            ["edram.preset"] = config.Preset,
-            ["edram.config"] = JsonSerializer.Serialize(config),
-            ["edram.has_valence_arousal"] = state?.HasValenceArousal == true ? "true" : "false",
-            ["edram.training_data"] = TrainingData(state),
+            [Keys.Labels] = string.Join(",", labels),
+            [Keys.Steps] = config.Steps.ToString(inv),
+            [Keys.ZoomLimit] = config.ZoomLimit.ToString("R", inv),
+            [Keys.Emission] = config.Emission == EmissionKind.Bounded ? "bounded" : "affine",
+            [Keys.InputSize] = config.InputSize.ToString(inv),
+            [Keys.GlimpseSize] = config.GlimpseSize.ToString(inv),
+            [Keys.AlignCorners] = config.AlignCorners ? "true" : "false",
+            [Keys.InputScale] = OnnxContract.InputScale,
+            [Keys.InputOffset] = "0",
+            [Keys.Preset] = config.Preset,
+            [Keys.Config] = JsonSerializer.Serialize(config),
+            [Keys.HasValenceArousal] = state?.HasValenceArousal == true ? "true" : "false",
+            [Keys.TrainingData] = TrainingData(state),
         };
         if (state is { BestAccuracy: >= 0 })
         {
-            meta["edram.accuracy"] = state.BestAccuracy.ToString("0.####", inv);
-            meta["edram.best_epoch"] = state.BestEpoch.ToString(inv);
+            meta[Keys.Accuracy] = state.BestAccuracy.ToString("0.####", inv);
+            meta[Keys.BestEpoch] = state.BestEpoch.ToString(inv);
         }
         if (state != null)
             foreach (var (k, v) in state.Options.Preprocess) meta[k] = v;
@@ -236,7 +225,7 @@ public static partial class EdramOnnxExporter
     static string TrainingData(TrainState? state)
     {
         var spec = state?.Options.Dataset;
-        if (string.IsNullOrWhiteSpace(spec)) return "none (random weights)";
+        if (string.IsNullOrWhiteSpace(spec)) return OnnxContract.RandomWeightsTrainingData;
         int colon = spec.IndexOf(':');
         var kind = colon > 0 ? spec[..colon] : spec;
         var where = colon > 0 ? Path.GetFileName(spec[(colon + 1)..].TrimEnd('/', '\\')) : "";

@@ -1,4 +1,4 @@
-namespace EdramFer.Vision;
+namespace EdramFer.Contracts;
 
 /// <summary>
 /// The <c>status</c> column every scoring output shares (score, evaluate, video): <see cref="Ok"/> (scored),
@@ -12,12 +12,4 @@ public static class RowStatus
     public const string NoFace = "no_face";
     /// <summary>The image (or video) could not be read or processed; the error column says why.</summary>
     public const string Error = "error";
-
-    /// <summary>The status of a preprocessed image.</summary>
-    public static string Of(PreprocessStatus status) => status switch
-    {
-        PreprocessStatus.Ok or PreprocessStatus.NoFaceFallback => Ok,
-        PreprocessStatus.NoFace => NoFace,
-        _ => Error,
-    };
 }

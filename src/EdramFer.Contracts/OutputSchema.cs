@@ -1,0 +1,41 @@
+namespace EdramFer.Contracts;
+
+/// <summary>
+/// The result columns every scoring output shares (<c>edram score</c>, <c>edram video</c>), in this order, after the
+/// command's own leading columns (the path; the video, frame and track) and before the input's own columns.
+/// </summary>
+public static class OutputSchema
+{
+    /// <summary><see cref="RowStatus"/>.</summary>
+    public const string Status = "status";
+    /// <summary>Why a row has no scores (empty when scored).</summary>
+    public const string Error = "error";
+    /// <summary>Faces the detector found in the image or frame.</summary>
+    public const string FaceCount = "face_count";
+    /// <summary>Which face the row is, 0 = the largest.</summary>
+    public const string FaceIndex = "face_index";
+    /// <summary>The face box in source pixels.</summary>
+    public const string FaceX = "face_x", FaceY = "face_y", FaceWidth = "face_width", FaceHeight = "face_height";
+    /// <summary>The detector that found the face ("none": detection off).</summary>
+    public const string Detector = "detector";
+    /// <summary>The detector's confidence.</summary>
+    public const string DetectorScore = "detector_score";
+    /// <summary>The predicted class.</summary>
+    public const string Label = "label";
+    /// <summary>Prefix of the per-class probability columns: <c>score_&lt;class&gt;</c>.</summary>
+    public const string ScorePrefix = "score_";
+    /// <summary>Predicted valence and arousal (empty where the model's head was not trained).</summary>
+    public const string Valence = "valence", Arousal = "arousal";
+
+    /// <summary>The shared columns for a model with <paramref name="labels"/>.</summary>
+    public static IReadOnlyList<string> Columns(IEnumerable<string> labels) =>
+    [
+        Status, Error, FaceCount, FaceIndex, FaceX, FaceY, FaceWidth, FaceHeight, Detector, DetectorScore, Label,
+        .. labels.Select(l => ScorePrefix + l), Valence, Arousal,
+    ];
+
+    /// <summary>True for the columns holding numbers (JSON numbers in JSON Lines output).</summary>
+    public static bool IsNumeric(string column) =>
+        column.StartsWith(ScorePrefix, StringComparison.Ordinal) || column.StartsWith("face_", StringComparison.Ordinal) ||
+        column is DetectorScore or Valence or Arousal;
+}
