@@ -1,8 +1,4 @@
 using EdramFer.Vision;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
-using Microsoft.ML.Transforms.Image;
 
 namespace EdramFer.ML;
 

@@ -1,8 +1,4 @@
-using EdramFer.Vision;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
-using Microsoft.ML.Transforms.Image;
+using System.Runtime.CompilerServices;
 
 namespace EdramFer.ML;
 
@@ -10,7 +6,7 @@ namespace EdramFer.ML;
 internal sealed class SeededStateCache<T>(Func<ReadOnlyMemory<char>, T> create) where T : class
 {
     private readonly StateCache<T> _cache = new(create);
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, T> _seeded = new();
+    private readonly ConditionalWeakTable<string, T> _seeded = new();
 
     public void Seed(string payload, T state) => _seeded.AddOrUpdate(payload, state);
 
