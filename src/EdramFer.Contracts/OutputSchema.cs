@@ -27,6 +27,13 @@ public static class OutputSchema
     /// <summary>Predicted valence and arousal (empty where the model's head was not trained).</summary>
     public const string Valence = "valence", Arousal = "arousal";
 
+    /// <summary>The optional five facial points (x, y in source pixels): eye centres, nose tip, mouth corners.</summary>
+    public static readonly IReadOnlyList<string> LandmarkColumns =
+    [
+        "landmark_right_eye_x", "landmark_right_eye_y", "landmark_left_eye_x", "landmark_left_eye_y", "landmark_nose_x", "landmark_nose_y",
+        "landmark_mouth_right_x", "landmark_mouth_right_y", "landmark_mouth_left_x", "landmark_mouth_left_y",
+    ];
+
     /// <summary>The shared columns for a model with <paramref name="labels"/>.</summary>
     public static IReadOnlyList<string> Columns(IEnumerable<string> labels) =>
     [
@@ -37,5 +44,6 @@ public static class OutputSchema
     /// <summary>True for the columns holding numbers (JSON numbers in JSON Lines output).</summary>
     public static bool IsNumeric(string column) =>
         column.StartsWith(ScorePrefix, StringComparison.Ordinal) || column.StartsWith("face_", StringComparison.Ordinal) ||
+        column.StartsWith("landmark_", StringComparison.Ordinal) ||
         column is DetectorScore or Valence or Arousal;
 }

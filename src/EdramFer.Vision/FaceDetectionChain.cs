@@ -72,7 +72,8 @@ public sealed class FaceDetectionChain : IDisposable
             var input = pool.Kind == DetectorKind.Ssd || upscaled is null ? image : upscaled;
             double sx = (double)w / input.Width, sy = (double)h / input.Height;
             var faces = pool.Detect(input)
-                .Select(f => DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h))
+                .Select(f => DetectorImage.Clip(f.X * sx, f.Y * sy, (f.X + f.Width) * sx, (f.Y + f.Height) * sy, f.Score, w, h) is { } b
+                    ? b with { Landmarks = f.Landmarks?.Scaled(sx, sy) } : (FaceBox?)null)
                 .OfType<FaceBox>()
                 .Where(b => Math.Min(b.Width, b.Height) >= _options.MinFaceSize)
                 .OrderByDescending(f => (long)f.Width * f.Height).ThenByDescending(f => f.Score).ThenBy(f => f.Y).ThenBy(f => f.X)

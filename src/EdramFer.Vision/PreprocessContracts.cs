@@ -61,7 +61,27 @@ public enum DetectorKind
 }
 
 /// <summary>A face rectangle in source-image pixels.</summary>
-public readonly record struct FaceBox(int X, int Y, int Width, int Height, float Score);
+public readonly record struct FaceBox(int X, int Y, int Width, int Height, float Score)
+{
+    /// <summary>The face's five points in source-image pixels, where the detector gives them (YuNet); null otherwise.</summary>
+    public FivePoints? Landmarks { get; init; }
+}
+
+/// <summary>
+/// Five facial points in YuNet's order, in pixels: the right and left eye centres (the person's right eye is on the
+/// image's left), the nose tip, and the right and left mouth corners.
+/// </summary>
+public readonly record struct FivePoints(float RightEyeX, float RightEyeY, float LeftEyeX, float LeftEyeY, float NoseX, float NoseY,
+    float MouthRightX, float MouthRightY, float MouthLeftX, float MouthLeftY)
+{
+    /// <summary>The ten coordinates in the order of <see cref="OutputSchema.LandmarkColumns"/>.</summary>
+    public float[] ToArray() => [RightEyeX, RightEyeY, LeftEyeX, LeftEyeY, NoseX, NoseY, MouthRightX, MouthRightY, MouthLeftX, MouthLeftY];
+
+    /// <summary>The points of an image scaled by (<paramref name="sx"/>, <paramref name="sy"/>).</summary>
+    public FivePoints Scaled(double sx, double sy) => new(
+        (float)(RightEyeX * sx), (float)(RightEyeY * sy), (float)(LeftEyeX * sx), (float)(LeftEyeY * sy), (float)(NoseX * sx), (float)(NoseY * sy),
+        (float)(MouthRightX * sx), (float)(MouthRightY * sy), (float)(MouthLeftX * sx), (float)(MouthLeftY * sy));
+}
 
 /// <summary>Result of preprocessing one image: 100x100 (by default) CLAHE-equalised greyscale bytes, row-major.</summary>
 public sealed record PreprocessResult(

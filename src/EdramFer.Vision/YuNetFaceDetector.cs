@@ -59,7 +59,8 @@ public sealed class YuNetFaceDetector : IFaceDetector
             {
                 var o = i * 15;
                 var box = DetectorImage.Clip(v[o] * sx, v[o + 1] * sy, (v[o] + v[o + 2]) * sx, (v[o + 1] + v[o + 3]) * sy, v[o + 14], w, h);
-                if (box is { } b) faces.Add(b);
+                var points = new FivePoints(v[o + 4], v[o + 5], v[o + 6], v[o + 7], v[o + 8], v[o + 9], v[o + 10], v[o + 11], v[o + 12], v[o + 13]);
+                if (box is { } b) faces.Add(b with { Landmarks = points.Scaled(sx, sy) });
             }
             return faces;
         }

@@ -163,9 +163,17 @@ public class ScoreCommandTests
         Assert.Equal(("missing.png", "error", "gone"), (rows[^1]["path"], rows[^1]["status"], rows[^1]["note"]));
         Assert.Contains("5 face rows of 2 rows", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
 
-        var (two, twoOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "two.csv", "--faces", "all", "--max-faces", "2");
+        var (two, twoOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "two.csv", "--faces", "all", "--max-faces", "2",
+            "--landmarks");
         Assert.True(two == 0, twoOut);
-        Assert.Equal(["0", "1", ""], ReadCsv(Path.Combine(dir, "two.csv")).Select(r => r["face_index"]));
+        var twoRows = ReadCsv(Path.Combine(dir, "two.csv"));
+        Assert.Equal(["0", "1", ""], twoRows.Select(r => r["face_index"]));
+        foreach (var (r, i) in twoRows.Take(2).Select((r, i) => (r, i)))
+        {
+            var eye = (X: double.Parse(r["landmark_right_eye_x"], CultureInfo.InvariantCulture), Y: double.Parse(r["landmark_right_eye_y"], CultureInfo.InvariantCulture));
+            Assert.True(GroupPhoto.Faces[i].Contains((int)eye.X, (int)eye.Y), $"face {i}: right eye {eye} outside the annotated face {GroupPhoto.Faces[i]}");
+        }
+        Assert.Equal("", twoRows[2]["landmark_nose_x"]); // the missing image: no face, no points
         var (one, oneOut) = Edram(dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "one.csv");
         Assert.True(one == 0, oneOut);
         var largest = ReadCsv(Path.Combine(dir, "one.csv"));

@@ -50,6 +50,26 @@ public sealed class MultiFaceTests : IDisposable
         Assert.Equal(pre.ProcessFileFaces(photo, 10).Take(2).Select(r => r.Face), two.Select(r => r.Face));
     }
 
+    [SharedDataFact(GroupPhoto.Source)]
+    public void YuNetFaces_CarryFivePointsInsideTheBox_InFacialOrder()
+    {
+        var photo = GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"));
+        using var pre = new FacePreprocessor(new PreprocessOptions());
+
+        foreach (var face in pre.ProcessFileFaces(photo, 10).Select(r => r.Face!.Value))
+        {
+            var p = face.Landmarks ?? throw new Xunit.Sdk.XunitException($"no landmarks on {face}");
+            foreach (var (x, y) in new[] { (p.RightEyeX, p.RightEyeY), (p.LeftEyeX, p.LeftEyeY), (p.NoseX, p.NoseY), (p.MouthRightX, p.MouthRightY), (p.MouthLeftX, p.MouthLeftY) })
+            {
+                Assert.InRange(x, face.X, face.X + face.Width);
+                Assert.InRange(y, face.Y, face.Y + face.Height);
+            }
+            // Upright faces: eyes above the nose above the mouth; the person's right eye and mouth corner on the image's left.
+            Assert.True(Math.Max(p.RightEyeY, p.LeftEyeY) < p.NoseY && p.NoseY < Math.Min(p.MouthRightY, p.MouthLeftY), $"{p}");
+            Assert.True(p.RightEyeX < p.LeftEyeX && p.MouthRightX < p.MouthLeftX, $"{p}");
+        }
+    }
+
     [Fact]
     public void ProcessFileFaces_NoFaceOrBadFile_OneResult()
     {

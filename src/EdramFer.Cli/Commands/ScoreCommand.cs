@@ -26,6 +26,8 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public string Faces { get; init; } = "largest";
         [CommandOption("--format <FORMAT>"), Description("csv | jsonl (one JSON object per line); default: jsonl for a .jsonl or .ndjson --output, else csv")]
         public string? Format { get; init; }
+        [CommandOption("--landmarks"), Description("Add the five facial points of each face (eye centres, nose tip, mouth corners; from YuNet) as landmark_* columns")]
+        public bool Landmarks { get; init; }
         [CommandOption("--max-faces <N>"), DefaultValue(16), Description("With --faces all: at most N faces per image, the largest")]
         public int MaxFaces { get; init; } = 16;
         [CommandOption("--stop-after-chunks <N>", IsHidden = true), Description("Testing: stop (exit 2) after N chunks, as if interrupted")]
@@ -52,10 +54,10 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         using var scorer = s.OpenScorer();
         var (input, imageColumn, listing) = (s.Input, s.ImageColumn, ImageListing.Applies(s.Input));
         if (listing) (input, imageColumn) = (ImageListing.Write(s.Input, s.Output).Csv, "path");
-        var columns = new ScoreColumns(scorer.Labels, imageColumn);
+        var columns = new ScoreColumns(scorer.Labels, imageColumn, s.Landmarks);
         var jsonLines = s.Format == "jsonl" || (s.Format is null && Path.GetExtension(s.Output).ToLowerInvariant() is ".jsonl" or ".ndjson");
         var run = new CsvScoringRun(new CsvScoringRun.Options(input, imageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
-            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
+            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}|{s.Landmarks}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
             listing ? ImageListing.PathBase : null));
         console.MarkupLine($"Scoring {Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Input)).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
         long failed = 0, noFace = 0, written = 0;

@@ -14,13 +14,16 @@ namespace EdramFer.Cli.Scoring;
 internal sealed class ScoreColumns
 {
     private readonly List<string> _extras;
+    private readonly bool _landmarks;
     private readonly List<string> _header;
 
-    public ScoreColumns(IReadOnlyList<string> labels, string imageColumn)
+    /// <param name="landmarks">Add the five facial points (<see cref="OutputSchema.LandmarkColumns"/>) after the result columns.</param>
+    public ScoreColumns(IReadOnlyList<string> labels, string imageColumn, bool landmarks = false)
     {
+        _landmarks = landmarks;
         Labels = labels;
         ImageColumn = imageColumn;
-        Fixed = ["path", .. OutputSchema.Columns(labels)];
+        Fixed = ["path", .. OutputSchema.Columns(labels), .. landmarks ? OutputSchema.LandmarkColumns : []];
         StatusIndex = 1;
         _extras = [];
         _header = [];
@@ -66,9 +69,14 @@ internal sealed class ScoreColumns
         [
             row.Path, row.PathError is null ? r.Status : RowStatus.Error, error, faceCount, r.Face is null ? "" : Int(r.FaceIndex), .. box,
             r.Detector is { } k ? FaceDetectionChain.Name(k) : "", detected ? Number(r.Face!.Value.Score) : "",
-            r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
+            r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. Landmarks(r.Face),
+            .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
         ];
     }
+
+    /// <summary>The landmark fields when asked for: the face's five points, or empty where the detector gives none.</summary>
+    private IEnumerable<string> Landmarks(FaceBox? face) =>
+        !_landmarks ? [] : face?.Landmarks is { } p ? p.ToArray().Select(Number) : OutputSchema.LandmarkColumns.Select(_ => "");
 
     /// <summary>Round-trip invariant float; empty for NaN (a row that was not scored).</summary>
     private static string Number(float v) => float.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
