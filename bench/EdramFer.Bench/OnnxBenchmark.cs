@@ -1,7 +1,7 @@
-using EdramFer.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using EdramFer.Contracts;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
 using Microsoft.ML.OnnxRuntime;

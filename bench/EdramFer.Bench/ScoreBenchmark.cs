@@ -1,8 +1,8 @@
-using EdramFer.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;

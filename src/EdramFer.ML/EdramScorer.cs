@@ -1,5 +1,5 @@
-using EdramFer.Contracts;
 using System.Buffers;
+using EdramFer.Contracts;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdramFer.ML;

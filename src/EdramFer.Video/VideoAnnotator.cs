@@ -1,6 +1,6 @@
-using EdramFer.Contracts;
 using System.Globalization;
 using EdramFer.Analysis;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 using OpenCvSharp;

@@ -1,6 +1,6 @@
-using EdramFer.Contracts;
 using System.Globalization;
 using CsvHelper;
+using EdramFer.Contracts;
 using EdramFer.Vision;
 
 namespace EdramFer.Video;

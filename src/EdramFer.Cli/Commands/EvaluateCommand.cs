@@ -1,8 +1,8 @@
-using EdramFer.Contracts;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using EdramFer.Cli.Scoring;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Training.Train;
 using EdramFer.Vision;

@@ -1,7 +1,7 @@
-using EdramFer.Contracts;
 using System.ComponentModel;
 using EdramFer.Analysis;
 using EdramFer.Cli.Scoring;
+using EdramFer.Contracts;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,7 +1,7 @@
-using EdramFer.Contracts;
 using System.ComponentModel;
 using System.Globalization;
 using EdramFer.Cli.Scoring;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 using Spectre.Console;

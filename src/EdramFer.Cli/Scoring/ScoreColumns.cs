@@ -1,5 +1,5 @@
-using EdramFer.Contracts;
 using System.Globalization;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 
