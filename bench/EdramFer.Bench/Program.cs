@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["score"] = ScoreBenchmark.Run,
     ["video"] = VideoBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
+    ["fuzz"] = FuzzBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -59,7 +59,7 @@ public sealed record EdramModelInfo
     /// <summary>Reads and checks the metadata and signature of an open session.</summary>
     public static EdramModelInfo Read(InferenceSession session, string path, string sha256)
     {
-        var meta = session.ModelMetadata.CustomMetadataMap;
+        var meta = CustomMetadata(session, path);
         string Need(string key) => meta.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v) ? v
             : throw new InvalidDataException($"'{path}' is not an EDRAM model: metadata key '{key}' is missing (expected an export of EdramOnnxExporter)");
         int Int(string key) => int.TryParse(Need(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
@@ -97,6 +97,22 @@ public sealed record EdramModelInfo
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// The model's metadata pairs. ONNX Runtime looks each value up by its key read back as text, so a key holding NUL
+    /// or bytes that are not UTF-8 finds no value and its .NET wrapper throws NullReferenceException (found by fuzzing).
+    /// </summary>
+    private static Dictionary<string, string> CustomMetadata(InferenceSession session, string path)
+    {
+        try
+        {
+            return session.ModelMetadata.CustomMetadataMap;
+        }
+        catch (NullReferenceException e)
+        {
+            throw new InvalidDataException($"'{path}' has metadata that ONNX Runtime cannot read back (a key holding NUL or bytes that are not UTF-8 text)", e);
+        }
     }
 
     private static PreprocessOptions FromMetadata(IReadOnlyDictionary<string, string> meta, string path)

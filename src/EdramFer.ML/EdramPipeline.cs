@@ -31,8 +31,8 @@ public static class EdramPipeline
     /// </summary>
     /// <remarks>
     /// Fails here, not on the first row, with the reason itself: a file that is not a readable zip
-    /// (<see cref="InvalidDataException"/> naming it), a model that is missing, not a regular file, or not the file
-    /// the pipeline was built with (its SHA-256 differs).
+    /// (<see cref="InvalidDataException"/> naming it), a damaged EdramFer state in it (the same), a model that is
+    /// missing, not a regular file, or not the file the pipeline was built with (its SHA-256 differs).
     /// </remarks>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
@@ -52,13 +52,34 @@ public static class EdramPipeline
             throw new InvalidDataException($"'{full}' is not a readable ML.NET pipeline zip: {e.Message.Trim()}{cause}", e);
         }
         var folder = System.IO.Path.GetDirectoryName(full)!;
-        // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
-        foreach (var (payload, kind) in Payloads(mlContext, model))
+        try
         {
-            PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
-            if (kind == ScoringKind) StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State.Verify(folder);
+            // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
+            foreach (var (payload, kind) in Payloads(mlContext, model))
+            {
+                PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
+                if (kind == ScoringKind) IntactScoringState(payload, full).Verify(folder);
+            }
+        }
+        catch (JsonException e)
+        {
+            // A damaged state table still loads in ML.NET; its text is then not the JSON it was saved as (found by fuzzing).
+            throw new InvalidDataException($"'{full}' holds a damaged EdramFer transform state (not the JSON it was saved as: {e.Message})", e);
         }
         return model;
+    }
+
+    /// <summary>
+    /// The saved scoring state, refused naming the zip when it lacks the model's path or SHA-256: without a path the
+    /// model cannot be found (an ArgumentNullException before), without a hash it would not be checked (fuzzing seeds).
+    /// </summary>
+    private static EdramScoringState IntactScoringState(ReadOnlyMemory<char> payload, string zip)
+    {
+        var state = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State;
+        if (state is null || string.IsNullOrWhiteSpace(state.ModelPath) || state.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
+            throw new InvalidDataException($"'{zip}' holds a damaged ApplyEdram state: expected the path and SHA-256 (64 hex digits) of the model, " +
+                                           $"got path '{state?.ModelPath}' and hash '{state?.Sha256}'");
+        return state;
     }
 
 
@@ -103,7 +124,10 @@ public static class EdramPipeline
             get(ref payload);
             var newline = payload.Span.IndexOf('\n');
             using var doc = JsonDocument.Parse(payload[..(newline < 0 ? payload.Length : newline)]);
-            found.Add((payload, doc.RootElement.TryGetProperty("Kind", out var kind) ? kind.GetString() : null));
+            // Another JSON shape than {"Kind": "...", ...} is not one of ours (GetString and TryGetProperty throw on it).
+            var root = doc.RootElement;
+            found.Add((payload, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Kind", out var kind) && kind.ValueKind == JsonValueKind.String
+                ? kind.GetString() : null));
         }
         return found;
     }

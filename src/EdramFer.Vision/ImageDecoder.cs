@@ -22,9 +22,9 @@ internal static class ImageDecoder
         var (w, h) = (header.Width, header.Height);
         if (w == 0 || h == 0)
             return (null, PreprocessStatus.ZeroSize, $"{source}: {format} header declares a {w}x{h} image (zero width or height)", "");
-        if (w > maxPixels / h) // w * h > maxPixels without overflow
+        if (w > maxPixels / h) // w * h > maxPixels without overflow; Int128 below: two longs overflowed decimal (found by fuzzing)
             return (null, PreprocessStatus.TooLarge,
-                $"{source}: {format} header declares {w}x{h} = {(decimal)w * h:N0} pixels, more than MaxPixels = {maxPixels:N0}; refused before decoding", "");
+                $"{source}: {format} header declares {w}x{h} = {(Int128)w * h:N0} pixels, more than MaxPixels = {maxPixels:N0}; refused before decoding", "");
         var note = ImageHeader.IsTruncatedJpeg(encoded) ? "truncated JPEG (no end-of-image marker), decoded partially" : "";
         Mat decoded;
         try

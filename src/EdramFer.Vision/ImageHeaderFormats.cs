@@ -53,7 +53,9 @@ internal static class OtherFormats
                 _ => ulong.MaxValue,
             });
             if (value < 0) return HeaderCheck.Bad("TIFF", $"corrupt TIFF header (tag {tag} has type {type}, expected SHORT or LONG)");
-            if (tag == 256) width = value; else height = value;
+            // libtiff keeps the first of duplicated tags; keeping the last let a later ImageLength understate the size
+            // the decoder then allocated (found by fuzzing).
+            if (tag == 256) width ??= value; else height ??= value;
         }
         return width is { } w && height is { } h ? HeaderCheck.Size("TIFF", w, h)
             : HeaderCheck.Bad("TIFF", "corrupt TIFF header (no ImageWidth/ImageLength tags in the first directory)");

@@ -65,6 +65,9 @@ public sealed class CsvInput : IDisposable
         var raw = fields[_imageColumn];
         if (string.IsNullOrWhiteSpace(raw))
             return new Row(raw, "", $"line {line}: empty '{_imageColumn}'", fields, line);
+        // No file name holds NUL, and Path.GetFullPath throws on one: a row error, not the end of the run (found by fuzzing).
+        if (raw.Contains('\0'))
+            return new Row(raw, "", $"line {line}: '{_imageColumn}' contains a NUL character, which no file name can hold", fields, line);
         return new Row(raw, Path.IsPathRooted(raw) ? raw : Path.GetFullPath(Path.Combine(_folder, raw)), null, fields, line);
     }
 
