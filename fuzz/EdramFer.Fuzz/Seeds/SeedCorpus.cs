@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using EdramFer.Contracts;
 using OpenCvSharp;
 
 namespace EdramFer.Fuzz.Seeds;
@@ -144,16 +145,16 @@ public static class SeedCorpus
         {
             ["tiny.onnx"] = tiny,
             ["truncated.onnx"] = tiny[..(tiny.Length / 2)],
-            ["no-labels.onnx"] = TinyEdramModel.Bytes(With("edram.labels", null)),
-            ["one-label.onnx"] = TinyEdramModel.Bytes(With("edram.labels", "happy")),
-            ["duplicate-labels.onnx"] = TinyEdramModel.Bytes(With("edram.labels", "angry,Angry,sad")),
-            ["steps-text.onnx"] = TinyEdramModel.Bytes(With("edram.steps", "two")),
-            ["steps-mismatch.onnx"] = TinyEdramModel.Bytes(With("edram.steps", "3")),
+            ["no-labels.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.Labels, null)),
+            ["one-label.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.Labels, "happy")),
+            ["duplicate-labels.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.Labels, "angry,Angry,sad")),
+            ["steps-text.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.Steps, "two")),
+            ["steps-mismatch.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.Steps, "3")),
             ["max-pixels-raised.onnx"] = TinyEdramModel.Bytes(With("preprocess.max_pixels", "9000000000000")),
             ["unknown-preprocess-key.onnx"] = TinyEdramModel.Bytes(With("preprocess.sharpen", "1")),
             ["newer-preprocess.onnx"] = TinyEdramModel.Bytes(With("preprocess.version", "2")),
             ["output-size-mismatch.onnx"] = TinyEdramModel.Bytes(With("preprocess.output_size", "5")),
-            ["flags-true.onnx"] = TinyEdramModel.Bytes(With("edram.flip_averaging", "true")),
+            ["flags-true.onnx"] = TinyEdramModel.Bytes(With(OnnxContract.Metadata.FlipAveraging, "true")),
             ["empty.onnx"] = [],
         };
     }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 using Google.Protobuf;
@@ -26,21 +27,21 @@ public static class TinyEdramModel
     {
         var graph = new GraphProto { Name = "tiny-edram" };
         int c = Labels.Length, pixels = InputSize * InputSize;
-        graph.Input.Add(Value(EdramModelInfo.InputName, "N", 1, InputSize, InputSize));
-        graph.Node.Add(Node("Flatten", [EdramModelInfo.InputName], ["flat"], Int("axis", 1)));
+        graph.Input.Add(Value(OnnxContract.InputName, "N", 1, InputSize, InputSize));
+        graph.Node.Add(Node("Flatten", [OnnxContract.InputName], ["flat"], Int("axis", 1)));
         Linear(graph, "p", pixels, c);
-        graph.Node.Add(Node("Softmax", ["p"], [EdramModelInfo.ProbabilitiesName], Int("axis", -1)));
+        graph.Node.Add(Node("Softmax", ["p"], [OnnxContract.ProbabilitiesName], Int("axis", -1)));
         Linear(graph, "va", pixels, 2);
-        graph.Node.Add(Node("Tanh", ["va"], [EdramModelInfo.ValenceArousalName]));
+        graph.Node.Add(Node("Tanh", ["va"], [OnnxContract.ValenceArousalName]));
         Linear(graph, "g", pixels, Steps * 6);
-        Reshape(graph, "g", EdramModelInfo.GlimpsesName, 6);
+        Reshape(graph, "g", OnnxContract.GlimpsesName, 6);
         Linear(graph, "s", pixels, Steps * c);
         Reshape(graph, "s", "s3", c);
-        graph.Node.Add(Node("Softmax", ["s3"], [EdramModelInfo.StepProbabilitiesName], Int("axis", -1)));
-        graph.Output.Add(Value(EdramModelInfo.ProbabilitiesName, "N", c));
-        graph.Output.Add(Value(EdramModelInfo.ValenceArousalName, "N", 2));
-        graph.Output.Add(Value(EdramModelInfo.GlimpsesName, "N", Steps, 6));
-        graph.Output.Add(Value(EdramModelInfo.StepProbabilitiesName, "N", Steps, c));
+        graph.Node.Add(Node("Softmax", ["s3"], [OnnxContract.StepProbabilitiesName], Int("axis", -1)));
+        graph.Output.Add(Value(OnnxContract.ProbabilitiesName, "N", c));
+        graph.Output.Add(Value(OnnxContract.ValenceArousalName, "N", 2));
+        graph.Output.Add(Value(OnnxContract.GlimpsesName, "N", Steps, 6));
+        graph.Output.Add(Value(OnnxContract.StepProbabilitiesName, "N", Steps, c));
 
         var model = new ModelProto { IrVersion = 8, ProducerName = "EdramFer.Fuzz", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
@@ -54,12 +55,12 @@ public static class TinyEdramModel
     {
         var meta = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["edram.labels"] = string.Join(",", Labels),
-            ["edram.steps"] = Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["edram.input_size"] = InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["edram.input_scale"] = "0.003921569",
-            ["edram.input_offset"] = "0",
-            ["edram.has_valence_arousal"] = "false",
+            [OnnxContract.Metadata.Labels] = string.Join(",", Labels),
+            [OnnxContract.Metadata.Steps] = Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [OnnxContract.Metadata.InputSize] = InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [OnnxContract.Metadata.InputScale] = "0.003921569",
+            [OnnxContract.Metadata.InputOffset] = "0",
+            [OnnxContract.Metadata.HasValenceArousal] = "false",
         };
         foreach (var (key, value) in new PreprocessOptions { Detectors = [], OutputSize = InputSize }.ToMetadata()) meta[key] = value;
         return meta;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdramFer.Contracts;
 using EdramFer.ML;
 using EdramFer.Vision;
 
@@ -21,8 +22,8 @@ public sealed class OnnxMetadataTarget : FuzzTarget
 
     /// <inheritdoc />
     public override IReadOnlyList<byte[]> Dictionary { get; } = Tokens(
-        "edram.labels", "edram.steps", "edram.input_size", "edram.input_scale", "edram.input_offset", "edram.has_valence_arousal",
-        "edram.flip_averaging", "preprocess.version", "preprocess.max_pixels", "preprocess.output_size", "preprocess.detectors",
+        OnnxContract.Metadata.Labels, OnnxContract.Metadata.Steps, OnnxContract.Metadata.InputSize, OnnxContract.Metadata.InputScale, OnnxContract.Metadata.InputOffset, OnnxContract.Metadata.HasValenceArousal,
+        OnnxContract.Metadata.FlipAveraging, "preprocess.version", "preprocess.max_pixels", "preprocess.output_size", "preprocess.detectors",
         "preprocess.no_face_policy", "image", "probabilities", "glimpses", "valence_arousal", "step_probabilities",
         "angry,angry", ",", "-1", "0", "NaN", "Infinity", "1e309", "9000000000000", "true", "none", "yunet");
 
