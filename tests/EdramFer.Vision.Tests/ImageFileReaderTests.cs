@@ -11,10 +11,11 @@ public sealed class ImageFileReaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>ProcessFile on another thread, failing the test instead of hanging it.</summary>
+    /// <summary>ProcessFile on a thread of its own (not the pool, which parallel tests can starve for longer than the
+    /// limit), failing the test instead of hanging it.</summary>
     private static PreprocessResult ProcessWithin(FacePreprocessor pre, string path)
     {
-        var task = Task.Run(() => pre.ProcessFile(path));
+        var task = Task.Factory.StartNew(() => pre.ProcessFile(path), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Assert.True(task.Wait(NoHang), $"ProcessFile('{path}') did not return within {NoHang.TotalSeconds} s");
         return task.Result;
     }
