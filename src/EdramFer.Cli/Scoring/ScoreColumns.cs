@@ -24,7 +24,7 @@ internal sealed class ScoreColumns
         Labels = labels;
         ImageColumn = imageColumn;
         Fixed = ["path", .. OutputSchema.Columns(labels), .. landmarks ? OutputSchema.LandmarkColumns : []];
-        StatusIndex = 1;
+        StatusIndex = Fixed.ToList().IndexOf(OutputSchema.Status);
         _extras = [];
         _header = [];
     }
