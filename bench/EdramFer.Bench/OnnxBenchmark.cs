@@ -107,7 +107,7 @@ internal static class OnnxBenchmark
         body.AppendLine("in ONNX Runtime's CPU execution provider, in one process. Each cell is the best of " + rounds + " interleaved rounds of at least");
         body.AppendLine($"{seconds:F0} s after a warm-up. \"ORT default\": default session options; \"ORT all\"/\"ORT 1\": ORT_ENABLE_ALL, sequential");
         body.AppendLine("execution, intra-op threads = cores / 1; \"ORT BN nodes\": \"ORT all\" on the export with BatchNormalization nodes");
-        body.AppendLine("(`edram export --batch-norm-nodes`, ~4x smaller file). Ratio = best ORT (folded) / best TorchSharp. Goal: >= 2x at batch 64.");
+        body.AppendLine("(`edram-train export --batch-norm-nodes`, ~4x smaller file). Ratio = best ORT (folded) / best TorchSharp. Goal: >= 2x at batch 64.");
         body.AppendLine();
         body.AppendLine($"| preset | batch | TorchSharp ({cores} threads) | TorchSharp (1 thread) | ORT default | ORT all ({cores}) | ORT 1 | ORT BN nodes | ratio |");
         body.AppendLine("|---|---|---|---|---|---|---|---|---|");

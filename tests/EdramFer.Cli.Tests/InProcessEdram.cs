@@ -1,3 +1,5 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
 using Spectre.Console.Cli.Testing;
 
 namespace EdramFer.Cli.Tests;
@@ -12,7 +14,14 @@ internal static class InProcessEdram
 {
     private static readonly Lock WorkingDirectoryLock = new();
 
-    public static (int Code, string Output) Run(string? workingDirectory, params string[] args)
+    public static (int Code, string Output) Run(string? workingDirectory, params string[] args) =>
+        Run(workingDirectory, (config, console) => EdramApp.Configure(config, console, args), args);
+
+    /// <summary>The same for <c>edram-train</c> (<see cref="Training.Cli.TrainApp"/>).</summary>
+    public static (int Code, string Output) RunTrain(string? workingDirectory, params string[] args) =>
+        Run(workingDirectory, (config, console) => Training.Cli.TrainApp.Configure(config, console, args), args);
+
+    private static (int Code, string Output) Run(string? workingDirectory, Action<IConfigurator, IAnsiConsole> configure, string[] args)
     {
         lock (WorkingDirectoryLock)
         {
@@ -22,7 +31,7 @@ internal static class InProcessEdram
             {
                 var app = new CommandAppTester();
                 app.Console.Profile.Width = 200; // as the process tests' COLUMNS: tables and messages unwrapped
-                app.Configure(config => EdramApp.Configure(config, app.Console, args));
+                app.Configure(config => configure(config, app.Console));
                 var result = app.Run(args);
                 return (result.ExitCode, result.Output);
             }

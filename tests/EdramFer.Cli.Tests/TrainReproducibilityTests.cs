@@ -27,13 +27,13 @@ public sealed class TrainReproducibilityTests : IDisposable
             "--batch-size", "64", "--lr", "1e-3", "--detector", "none", "--seed", "5", "--threads", "1",
             "--classes", "angry,disgust,fear,happy,neutral,sad,surprise"];
         string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
-        Assert.Equal(0, EdramCli.Run(_dir, Args(a)).Code);
-        Assert.Equal(0, EdramCli.Run(_dir, Args(b)).Code);
+        Assert.Equal(0, EdramCli.RunTrain(_dir, Args(a)).Code);
+        Assert.Equal(0, EdramCli.RunTrain(_dir, Args(b)).Code);
         AssertSameWeights(a, b);
 
         // Third process: SIGTERM as soon as the first epoch's checkpoint exists (mid-way through epoch 2), then resume.
         Assert.Equal(2, RunAndTerminate(Args(c), Path.Combine(c, "checkpoints", "last.ckpt")));
-        Assert.Equal(0, EdramCli.Run(_dir, [.. Args(c), "--resume"]).Code);
+        Assert.Equal(0, EdramCli.RunTrain(_dir, [.. Args(c), "--resume"]).Code);
         AssertSameWeights(a, c);
     }
 
@@ -52,7 +52,7 @@ public sealed class TrainReproducibilityTests : IDisposable
     int RunAndTerminate(string[] args, string waitFor)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edram-train.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var p = Process.Start(start)!;
         p.OutputDataReceived += (_, _) => { };

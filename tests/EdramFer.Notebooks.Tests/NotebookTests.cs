@@ -4,8 +4,8 @@ using EdramFer.Tests.Shared;
 namespace EdramFer.Notebooks.Tests;
 
 /// <summary>
-/// Inputs the notebooks find through environment variables: a random-weights model (<c>edram export --random</c>) and a
-/// runs folder with a real two-epoch training run (<c>edram train</c> on a few images), both made by the built CLI.
+/// Inputs the notebooks find through environment variables: a random-weights model (<c>edram-train export --random</c>) and a
+/// runs folder with a real two-epoch training run (<c>edram-train train</c> on a few images), both made by the built tool.
 /// </summary>
 public sealed class NotebookFixture : IDisposable
 {
@@ -14,7 +14,7 @@ public sealed class NotebookFixture : IDisposable
         Folder = Path.Combine(Path.GetTempPath(), "edramfer-notebooks-" + Environment.ProcessId);
         Directory.CreateDirectory(Folder);
         Model = Path.Combine(Folder, "random-cpu.onnx");
-        Edram("export", "--random", "cpu", "--output", Model);
+        EdramTrain("export", "--random", "cpu", "--output", Model);
         RunsFolder = Path.Combine(Folder, "runs");
         var data = Path.Combine(Folder, "tiny-data");
         foreach (var (label, shade) in new[] { ("happy", 60), ("sad", 120), ("surprise", 180) })
@@ -22,7 +22,7 @@ public sealed class NotebookFixture : IDisposable
             Directory.CreateDirectory(Path.Combine(data, label));
             for (var i = 0; i < 6; i++) WriteGradient(Path.Combine(data, label, $"{label}{i}.bmp"), shade + 7 * i);
         }
-        Edram("train", "--dataset", $"folder:{data}", "--output", Path.Combine(RunsFolder, "tiny"), "--preset", "cpu", "--epochs", "2", "--steps", "2",
+        EdramTrain("train", "--dataset", $"folder:{data}", "--output", Path.Combine(RunsFolder, "tiny"), "--preset", "cpu", "--epochs", "2", "--steps", "2",
             "--batch-size", "8", "--detector", "none", "--device", "cpu", "--threads", "1");
     }
 
@@ -33,12 +33,12 @@ public sealed class NotebookFixture : IDisposable
     /// <summary>The configuration these tests were built in (bin/&lt;configuration&gt;/net10.0).</summary>
     public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
-    private static string Cli => Path.Combine(SharedData.RepoRoot, "src", "EdramFer.Cli", "bin", Configuration, "net10.0", "edram.dll");
+    private static string TrainTool => Path.Combine(SharedData.RepoRoot, "src", "EdramFer.Training.Cli", "bin", Configuration, "net10.0", "edram-train.dll");
 
-    private static void Edram(params string[] args)
+    private static void EdramTrain(params string[] args)
     {
-        var (code, output) = EdramCli.RunDll(Cli, null, args);
-        if (code != 0) throw new InvalidOperationException($"edram {string.Join(' ', args)} exited {code}:\n{output}");
+        var (code, output) = EdramCli.RunDll(TrainTool, null, args);
+        if (code != 0) throw new InvalidOperationException($"edram-train {string.Join(' ', args)} exited {code}:\n{output}");
     }
 
     /// <summary>A 48x48 grey gradient image (24-bit BMP) whose brightness depends on <paramref name="shade"/>.</summary>

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Train;
 
 namespace EdramFer.Training.Tests;

@@ -4,11 +4,15 @@ using Xunit;
 
 namespace EdramFer.Tests.Shared;
 
-/// <summary>Runs the built <c>edram</c> (edram.dll next to the test binaries) as a process, like a user would.</summary>
+/// <summary>Runs the built tools (<c>edram</c>, <c>edram-train</c>; their dlls next to the test binaries) as processes, like a user would.</summary>
 public static class EdramCli
 {
     public static (int Code, string Output) Run(string? workingDirectory, params string[] args) =>
         RunDll(System.IO.Path.Combine(AppContext.BaseDirectory, "edram.dll"), workingDirectory, args);
+
+    /// <summary>Runs the built <c>edram-train</c> (edram-train.dll next to the test binaries) as a process.</summary>
+    public static (int Code, string Output) RunTrain(string? workingDirectory, params string[] args) =>
+        RunDll(System.IO.Path.Combine(AppContext.BaseDirectory, "edram-train.dll"), workingDirectory, args);
 
     /// <summary>Runs the CLI assembly at <paramref name="dll"/> (e.g. the CLI project's own build output).</summary>
     public static (int Code, string Output) RunDll(string dll, string? workingDirectory, params string[] args)

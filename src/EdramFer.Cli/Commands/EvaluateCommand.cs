@@ -1,10 +1,10 @@
+using EdramFer.CommandLine;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using EdramFer.Cli.Scoring;
 using EdramFer.Contracts;
 using EdramFer.ML;
-using EdramFer.Training.Train;
 using EdramFer.Vision;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,3 +1,4 @@
+using EdramFer.CommandLine;
 using System.ComponentModel;
 using EdramFer.ML;
 using Microsoft.ML;

@@ -1,3 +1,4 @@
+using EdramFer.CommandLine;
 using System.ComponentModel;
 using System.Globalization;
 using EdramFer.Cli.Scoring;

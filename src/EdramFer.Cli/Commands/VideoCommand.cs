@@ -1,3 +1,4 @@
+using EdramFer.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -179,11 +180,5 @@ public sealed class VideoCommand(IAnsiConsole console) : Command<VideoCommand.Se
         {
             return 0;
         }
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool, after the bar is gone).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

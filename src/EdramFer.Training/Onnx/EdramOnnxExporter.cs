@@ -107,14 +107,14 @@ public static partial class EdramOnnxExporter
     /// <see cref="CreateRandomModel"/>), checked like any export: for testing consumers before a trained model exists.
     /// Metadata <c>edram.training_data</c> says "none (random weights)".
     /// </summary>
-    public static OnnxExportReport ExportRandom(string path, EdramConfig config, string[] labels, int seed, int opset = 17)
+    public static OnnxExportReport ExportRandom(string path, EdramConfig config, string[] labels, int seed, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.Length != config.Classes)
             throw new ArgumentException($"{labels.Length} labels given for a model with {config.Classes} classes.", nameof(labels));
         using var model = CreateRandomModel(config, seed);
         var state = new TrainState { Config = config, Labels = labels };
-        return Export(model, state, path, new OnnxExportOptions { Opset = opset });
+        return Export(model, state, path, options ?? new OnnxExportOptions());
     }
 
     /// <summary>

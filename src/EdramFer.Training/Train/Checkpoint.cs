@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

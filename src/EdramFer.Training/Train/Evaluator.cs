@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using EdramFer.Training.Data;
 using EdramFer.Training.Model;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using EdramFer.Contracts;
 using System.Diagnostics;
 using System.Text.Json;
 using EdramFer.Training.Data;

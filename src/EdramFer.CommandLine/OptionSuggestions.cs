@@ -2,29 +2,29 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Spectre.Console.Cli;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.CommandLine;
 
 /// <summary>"Did you mean '--detector'?" for an unknown option: the closest option of the command by edit distance.</summary>
-internal static partial class OptionSuggestions
+public static partial class OptionSuggestions
 {
     /// <summary>A hint for a parse error about an unknown option of the command in <paramref name="args"/>[0]; null otherwise.</summary>
-    public static string? For(Exception e, string[] args)
+    public static string? For(Exception e, string[] args, ToolApp tool)
     {
         if (UnknownOption().Match(e.Message) is not { Success: true } m || args.Length == 0) return null;
         var typed = "--" + m.Groups[1].Value.TrimStart('-');
-        var options = OptionsOf(args[0]);
+        var options = OptionsOf(args[0], tool.Commands);
         if (options.Count == 0) return null;
         var best = options.MinBy(o => Distance(typed, o))!;
         var distance = Distance(typed, best);
         return distance <= Math.Max(2, typed.Length / 3)
-            ? $"Did you mean '{best}'? (edram {args[0]} --help lists every option)"
-            : $"edram {args[0]} --help lists every option";
+            ? $"Did you mean '{best}'? ({tool.Name} {args[0]} --help lists every option)"
+            : $"{tool.Name} {args[0]} --help lists every option";
     }
 
-    /// <summary>The long option names of the command called <paramref name="command"/> (class <c>&lt;Name&gt;Command</c>).</summary>
-    internal static IReadOnlyList<string> OptionsOf(string command)
+    /// <summary>The long option names of the command called <paramref name="command"/> (class <c>&lt;Name&gt;Command</c> in <paramref name="commands"/>).</summary>
+    public static IReadOnlyList<string> OptionsOf(string command, Assembly commands)
     {
-        var type = typeof(OptionSuggestions).Assembly.GetTypes()
+        var type = commands.GetTypes()
             .FirstOrDefault(t => t.Name.Equals(command + "Command", StringComparison.OrdinalIgnoreCase));
         for (var b = type?.BaseType; b is not null; b = b.BaseType)
         {

@@ -1,14 +1,14 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.CommandLine;
 
 /// <summary>
 /// The one mapping from errors to exit codes: every failure of a command or of its arguments is exit 1 with a message
 /// that names what failed (2, interrupted, is returned by the commands themselves). ML.NET wraps the errors of its
 /// worker threads; the innermost one is the reason, so that is the one reported.
 /// </summary>
-internal static class CliErrors
+public static class CliErrors
 {
     /// <summary>Exit code of a failed run.</summary>
     public const int Failed = 1;
@@ -25,15 +25,15 @@ internal static class CliErrors
     }
 
     /// <summary>For Spectre.Console.Cli's exception handler: argument errors (with a suggestion for unknown options) and anything a command let through.</summary>
-    public static int Handle(IAnsiConsole console, Exception e, string[] args)
+    public static int Handle(IAnsiConsole console, Exception e, string[] args, ToolApp tool)
     {
         if (e is CommandParseException or CommandRuntimeException)
         {
             console.MarkupLine($"[red]Error:[/] {e.Message.EscapeMarkup()}");
-            if (OptionSuggestions.For(e, args) is { } hint) console.MarkupLine(hint.EscapeMarkup());
+            if ((tool.OtherToolHint(args) ?? OptionSuggestions.For(e, args, tool)) is { } hint) console.MarkupLine(hint.EscapeMarkup());
             return Failed;
         }
-        return Report(console, args.FirstOrDefault() ?? "edram", e);
+        return Report(console, args.FirstOrDefault() ?? tool.Name, e);
     }
 
     /// <summary>

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.CommandLine;
 
 /// <summary>
 /// Turns SIGINT (Ctrl-C), SIGTERM and SIGHUP into a cancellation that a run checks between chunks, so it saves its
 /// state and exits 2. A second signal of the same run is not intercepted: it ends the process the default way.
 /// Disposing removes the handlers (nothing stays registered after the run).
 /// </summary>
-internal sealed class SignalCancellation : IDisposable
+public sealed class SignalCancellation : IDisposable
 {
     private readonly CancellationTokenSource _cts;
     private readonly List<PosixSignalRegistration> _registrations = [];

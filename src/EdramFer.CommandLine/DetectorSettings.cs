@@ -3,7 +3,7 @@ using EdramFer.Vision;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.CommandLine;
 
 /// <summary>Face-detector options shared by every command that preprocesses images.</summary>
 public class DetectorSettings : CommandSettings

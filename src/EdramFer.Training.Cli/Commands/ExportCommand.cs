@@ -2,11 +2,12 @@ using System.ComponentModel;
 using EdramFer.Training.Model;
 using EdramFer.Training.Onnx;
 using EdramFer.Training.Train;
+using EdramFer.CommandLine;
 using EdramFer.Vision;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.Training.Cli.Commands;
 
 /// <summary>
 /// <c>edram export</c>: writes a checkpoint as an unrolled ONNX model, checks it against TorchSharp with ONNX Runtime and
@@ -60,9 +61,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
         if (s.RandomPreset is { } preset)
         {
             var labels = s.Labels.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var config = EdramConfig.FromPreset(preset) with { Classes = labels.Length };
-            using var model = EdramOnnxExporter.CreateRandomModel(config, s.Seed);
-            report = EdramOnnxExporter.Export(model, new TrainState { Config = config, Labels = labels }, s.Output, options);
+            report = EdramOnnxExporter.ExportRandom(s.Output, EdramConfig.FromPreset(preset) with { Classes = labels.Length }, labels, s.Seed, options);
         }
         else
         {

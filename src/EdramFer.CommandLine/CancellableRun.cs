@@ -1,10 +1,10 @@
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.CommandLine;
 
 /// <summary>
 /// Runs a command's body with SIGINT (Ctrl-C), SIGTERM and SIGHUP wired to cancellation, removed afterwards. Failures
-/// propagate to the one error-to-exit-code mapping (<see cref="CliErrors"/>, installed by <see cref="EdramApp"/>).
+/// propagate to the one error-to-exit-code mapping (<see cref="CliErrors"/>, installed by <see cref="ToolApp"/>).
 /// </summary>
-internal static class CancellableRun
+public static class CancellableRun
 {
     /// <summary>Exit code of a run stopped by a signal (state saved where the command has state).</summary>
     public const int Interrupted = 2;

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace EdramFer.Training.Train;
+namespace EdramFer.Contracts;
 
 /// <summary>Accuracy figures from a confusion matrix (rows = truth, columns = prediction), plus VA errors.</summary>
 public sealed record ClassificationMetrics

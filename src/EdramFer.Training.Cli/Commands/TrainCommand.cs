@@ -1,13 +1,13 @@
 using System.ComponentModel;
 using EdramFer.Training.Model;
 using EdramFer.Training.Train;
-using EdramFer.Vision;
+using EdramFer.CommandLine;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace EdramFer.Cli.Commands;
+namespace EdramFer.Training.Cli.Commands;
 
-/// <summary><c>edram train</c>: trains EDRAM with progress, checkpoints and resume.</summary>
+/// <summary><c>edram-train train</c>: trains EDRAM with progress, checkpoints and resume.</summary>
 public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
 {
     public sealed class Settings : DetectorSettings
@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public int? Steps { get; init; }
         [CommandOption("--zoom-limit <Z>"), DefaultValue(1f), Description("Largest glimpse scale, its side relative to the image's (1, or the paper's 0.5 and 0.3)")]
         public float ZoomLimit { get; init; } = 1f;
-        [CommandOption("--emission <KIND>"), DefaultValue("bounded"), Description("bounded (scale, translation[, rotation] assembled into θ) | affine (EDRAM's six free entries)")]
+        [CommandOption("--emission <KIND>"), DefaultValue("bounded"), Description("bounded (scale, translation and optional rotation assembled into θ) | affine (EDRAM's six free entries)")]
         public string Emission { get; init; } = "bounded";
         [CommandOption("--min-zoom <Z>"), DefaultValue(0.1f), Description("Smallest glimpse scale (bounded emission)")]
         public float MinZoom { get; init; } = 0.1f;
@@ -140,10 +140,4 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         console.MarkupLine($"Best epoch {result.State.BestEpoch}; metrics in {Path.Combine(result.RunDir, "metrics.json").EscapeMarkup()}");
         return 0;
     }
-}
-
-/// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool and reorders).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }
