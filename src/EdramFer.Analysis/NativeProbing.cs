@@ -6,8 +6,8 @@ namespace EdramFer.Analysis;
 
 /// <summary>
 /// Lets hosts without a deps.json for these assemblies (a .NET Interactive kernel that <c>#r</c>s the built DLLs)
-/// find the native libraries of OpenCvSharp and ONNX Runtime in <c>runtimes/&lt;rid&gt;/native</c> next to the
-/// assemblies. Applications (the CLI, tests) resolve them through their deps.json and do not need it.
+/// find the native libraries of OpenCvSharp and ONNX Runtime beside the assemblies (the build's one-platform layout) or
+/// in <c>runtimes/&lt;rid&gt;/native</c> (a portable layout). Applications (the CLI, tests) resolve them through their deps.json and do not need it.
 /// </summary>
 public static class NativeProbing
 {
@@ -45,10 +45,10 @@ public static class NativeProbing
         var folders = new[] { Path.GetDirectoryName(assembly.Location), Path.GetDirectoryName(typeof(NativeProbing).Assembly.Location) }
             .Where(d => !string.IsNullOrEmpty(d)).Distinct();
         foreach (var dir in folders)
-            foreach (var r in new[] { rid, portable }.Distinct())
+            foreach (var native in new[] { dir! }.Concat(new[] { rid, portable }.Distinct().Select(r => Path.Combine(dir!, "runtimes", r, "native"))))
                 foreach (var file in Candidates(name))
                 {
-                    var path = Path.Combine(dir!, "runtimes", r, "native", file);
+                    var path = Path.Combine(native, file);
                     if (File.Exists(path) && NativeLibrary.TryLoad(path, out var handle)) return handle;
                 }
         return IntPtr.Zero;

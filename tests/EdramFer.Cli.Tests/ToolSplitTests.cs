@@ -48,4 +48,17 @@ public class ToolSplitTests
         Assert.Equal(1, code);
         Assert.Contains("'score' is a command of edram: edram score --help", text);
     }
+
+    /// <summary>edram's own dependency closure, as its build wrote it (edram.deps.json): ONNX Runtime, no libtorch, one platform.</summary>
+    [Fact]
+    public void Edram_DependencyClosure_HasNoTorchSharpAndOnePlatform()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var deps = Path.Combine(EdramFer.Tests.Shared.SharedData.RepoRoot, "src", "EdramFer.Cli", "bin", configuration, "net10.0", "edram.deps.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(deps));
+        var libraries = json.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains(libraries, l => l.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal));
+        Assert.DoesNotContain(libraries, l => l.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || l.Contains("libtorch", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(".NETCoreApp,Version=v10.0/linux-x64", json.RootElement.GetProperty("runtimeTarget").GetProperty("name").GetString());
+    }
 }

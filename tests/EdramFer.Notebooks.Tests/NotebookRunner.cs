@@ -17,16 +17,15 @@ public sealed record CellResult(int Index, string Code, string? Error, IReadOnly
 /// <summary>
 /// Executes a .ipynb headlessly: parsed with Microsoft.DotNet.Interactive.Documents, its C# cells submitted in order to
 /// one <see cref="CSharpKernel"/> (with the kernel helpers <c>display</c>, <c>HTML</c>), as Polyglot Notebooks would.
-/// Relative <c>#r</c> paths resolve against the notebook's folder, as in Jupyter; <c>bin/Debug/</c> in them is rewritten
-/// to the configuration these tests were built in.
+/// Each cell runs as written in the file (nothing rewritten): relative <c>#r</c> paths resolve against the current
+/// directory, which the caller sets to the notebook's folder, as Jupyter and <c>dotnet-repl</c> started there do.
 /// </summary>
 public static class NotebookRunner
 {
     /// <summary>Runs every C# cell; stops at the first failing one.</summary>
-    public static async Task<IReadOnlyList<CellResult>> RunAsync(string notebookPath, string configuration)
+    public static async Task<IReadOnlyList<CellResult>> RunAsync(string notebookPath)
     {
         var document = Notebook.Parse(await File.ReadAllTextAsync(notebookPath));
-        var folder = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
         using var kernel = new CSharpKernel().UseKernelHelpers().UseValueSharing();
         var results = new List<CellResult>();
         var index = -1;
@@ -34,7 +33,7 @@ public static class NotebookRunner
         {
             index++;
             if (element.KernelName is not ("csharp" or "C#")) continue; // markdown cells
-            var code = ResolveReferences(element.Contents, folder, configuration);
+            var code = element.Contents;
             var outputs = new List<string>();
             string? error = null;
             var result = await kernel.SendAsync(new SubmitCode(code));
@@ -56,17 +55,4 @@ public static class NotebookRunner
         }
         return results;
     }
-
-    /// <summary>Relative <c>#r "…"</c> paths become absolute (against the notebook's folder); Debug → the test's configuration.</summary>
-    private static string ResolveReferences(string code, string folder, string configuration) =>
-        string.Join("\n", code.Split('\n').Select(line =>
-        {
-            var trimmed = line.TrimStart();
-            if (!trimmed.StartsWith("#r \"", StringComparison.Ordinal) || trimmed.StartsWith("#r \"nuget:", StringComparison.Ordinal)) return line;
-            var start = trimmed.IndexOf('"') + 1;
-            var end = trimmed.IndexOf('"', start);
-            var path = trimmed[start..end].Replace("/bin/Debug/", $"/bin/{configuration}/");
-            var full = Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(folder, path));
-            return $"#r \"{full}\"";
-        }));
 }

@@ -25,7 +25,7 @@ public class NotebookRunnerTests
         var path = Notebook("var a = 1;", broken, "display(\"never\");");
         try
         {
-            var cells = await NotebookRunner.RunAsync(path, NotebookFixture.Configuration);
+            var cells = await NotebookRunner.RunAsync(path);
             Assert.Equal(2, cells.Count);
             Assert.Null(cells[0].Error);
             Assert.Contains(expected, cells[1].Error);
@@ -42,7 +42,7 @@ public class NotebookRunnerTests
         var path = Notebook("var a = 20;", "display(HTML($\"<b>{a + 22}</b>\"));");
         try
         {
-            var cells = await NotebookRunner.RunAsync(path, NotebookFixture.Configuration);
+            var cells = await NotebookRunner.RunAsync(path);
             Assert.All(cells, c => Assert.Null(c.Error));
             Assert.Contains(cells[1].Outputs, o => o.Contains("<b>42</b>"));
         }

@@ -114,7 +114,7 @@ public class NotebookTests(NotebookFixture fixture) : IClassFixture<NotebookFixt
         Directory.SetCurrentDirectory(NotebookFolder); // what Polyglot Notebooks and Jupyter do
         try
         {
-            var cells = await NotebookRunner.RunAsync(Path.Combine(NotebookFolder, name), NotebookFixture.Configuration);
+            var cells = await NotebookRunner.RunAsync(Path.Combine(NotebookFolder, name));
             var failed = cells.FirstOrDefault(c => c.Error is not null);
             Assert.True(failed is null, $"{name} cell {failed?.Index}:\n{failed?.Code}\n--- error ---\n{failed?.Error}");
             var outputs = cells.SelectMany(c => c.Outputs).ToList();
