@@ -1,68 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using EdramFer.Contracts;
 
 namespace EdramFer.Analysis;
-
-/// <summary>One line of a run folder's <c>epochs.jsonl</c> (written by the trainer after every epoch).</summary>
-public sealed record EpochRecord
-{
-    /// <summary>1-based epoch.</summary>
-    [JsonPropertyName("epoch")] public int Epoch { get; init; }
-    /// <summary>Mean training loss.</summary>
-    [JsonPropertyName("train_loss")] public double TrainLoss { get; init; }
-    /// <summary>Training accuracy (0–1).</summary>
-    [JsonPropertyName("train_accuracy")] public double TrainAccuracy { get; init; }
-    /// <summary>Validation loss.</summary>
-    [JsonPropertyName("val_loss")] public double ValidationLoss { get; init; }
-    /// <summary>Validation accuracy (0–1).</summary>
-    [JsonPropertyName("val_accuracy")] public double ValidationAccuracy { get; init; }
-    /// <summary>Validation mean per-class accuracy (0–1).</summary>
-    [JsonPropertyName("val_mean_per_class_accuracy")] public double ValidationMeanPerClassAccuracy { get; init; }
-    /// <summary>Learning rate after the epoch.</summary>
-    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; }
-    /// <summary>Wall-clock seconds of the epoch.</summary>
-    [JsonPropertyName("seconds")] public double Seconds { get; init; }
-}
-
-/// <summary>Validation metrics as the trainer writes them (the <c>validation</c> object of metrics.json).</summary>
-public sealed record RunValidation
-{
-    /// <summary>Images.</summary>
-    [JsonPropertyName("count")] public long Count { get; init; }
-    /// <summary>Accuracy (0–1).</summary>
-    [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
-    /// <summary>Mean per-class accuracy (0–1).</summary>
-    [JsonPropertyName("mean_per_class_accuracy")] public double MeanPerClassAccuracy { get; init; }
-    /// <summary>Accuracy per class label.</summary>
-    [JsonPropertyName("per_class_accuracy")] public Dictionary<string, double> PerClassAccuracy { get; init; } = new();
-    /// <summary>Rows = truth, columns = prediction, in <see cref="Labels"/> order.</summary>
-    [JsonPropertyName("confusion_matrix")] public long[][] ConfusionMatrix { get; init; } = [];
-    /// <summary>Class labels.</summary>
-    [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
-    /// <summary>Validation loss.</summary>
-    [JsonPropertyName("loss")] public double Loss { get; init; }
-    /// <summary>Valence CCC, when the run had valence labels.</summary>
-    [JsonPropertyName("valence_ccc")] public double? ValenceCcc { get; init; }
-    /// <summary>Arousal CCC, when the run had arousal labels.</summary>
-    [JsonPropertyName("arousal_ccc")] public double? ArousalCcc { get; init; }
-}
-
-/// <summary>A run folder's <c>metrics.json</c> (written when training finishes).</summary>
-public sealed record RunMetrics
-{
-    /// <summary>Best epoch (by validation accuracy).</summary>
-    [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
-    /// <summary>Epochs trained.</summary>
-    [JsonPropertyName("epochs")] public int Epochs { get; init; }
-    /// <summary>Model preset (paper, cpu, …).</summary>
-    [JsonPropertyName("preset")] public string Preset { get; init; } = "";
-    /// <summary>Glimpses per image.</summary>
-    [JsonPropertyName("steps")] public int Steps { get; init; }
-    /// <summary>Upper bound of the zoom (1 = unconstrained; the paper's zoom experiment uses 0.5 and 0.3).</summary>
-    [JsonPropertyName("zoom_limit")] public double ZoomLimit { get; init; }
-    /// <summary>Validation metrics of the best checkpoint.</summary>
-    [JsonPropertyName("validation")] public RunValidation? Validation { get; init; }
-}
 
 /// <summary>A training run folder: its per-epoch log and, once finished, its metrics.</summary>
 /// <param name="Folder">the run folder</param>
@@ -78,7 +17,7 @@ public sealed record TrainingRun(string Folder, IReadOnlyList<EpochRecord> Epoch
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"run folder not found: '{folder}'");
         var epochs = new List<EpochRecord>();
-        var log = Path.Combine(folder, "epochs.jsonl");
+        var log = Path.Combine(folder, RunLog.EpochsFile);
         if (File.Exists(log))
         {
             var n = 0;
@@ -86,15 +25,15 @@ public sealed record TrainingRun(string Folder, IReadOnlyList<EpochRecord> Epoch
             {
                 n++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                try { epochs.Add(JsonSerializer.Deserialize<EpochRecord>(line)!); }
+                try { epochs.Add(RunLog.ParseEpoch(line)); }
                 catch (JsonException e) { throw new InvalidDataException($"'{log}' line {n}: {e.Message}", e); }
             }
         }
         RunMetrics? metrics = null;
-        var m = Path.Combine(folder, "metrics.json");
+        var m = Path.Combine(folder, RunLog.MetricsFile);
         if (File.Exists(m))
         {
-            try { metrics = JsonSerializer.Deserialize<RunMetrics>(File.ReadAllText(m)); }
+            try { metrics = RunLog.ParseMetrics(File.ReadAllText(m)); }
             catch (JsonException e) { throw new InvalidDataException($"'{m}': {e.Message}", e); }
         }
         return new TrainingRun(Path.GetFullPath(folder), epochs, metrics);
@@ -104,7 +43,7 @@ public sealed record TrainingRun(string Folder, IReadOnlyList<EpochRecord> Epoch
     public static IReadOnlyList<TrainingRun> FindAll(string runsFolder) =>
         !Directory.Exists(runsFolder) ? []
             : Directory.GetDirectories(runsFolder).Order(StringComparer.Ordinal)
-                .Where(d => File.Exists(Path.Combine(d, "epochs.jsonl")) || File.Exists(Path.Combine(d, "metrics.json")))
+                .Where(d => File.Exists(Path.Combine(d, RunLog.EpochsFile)) || File.Exists(Path.Combine(d, RunLog.MetricsFile)))
                 .Select(Read).ToList();
 }
 

@@ -61,12 +61,7 @@ public class DetectorSettings : CommandSettings
                 _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected yunet, ssd, dlib, haar or none."),
             }).Where(k => k != DetectorKind.None).ToArray();
 
-    /// <summary>Parses a no-face policy: centre, whole or reject.</summary>
-    public static NoFacePolicy ParsePolicy(string policy) => policy.ToLowerInvariant() switch
-    {
-        "centre" or "center" => NoFacePolicy.CentreCrop,
-        "whole" => NoFacePolicy.WholeImage,
-        "reject" => NoFacePolicy.Reject,
-        _ => throw new ArgumentException($"Unknown --no-face policy '{policy}': expected centre, whole or reject."),
-    };
+    /// <summary>Parses a no-face policy by its one name (centre, whole, reject).</summary>
+    public static NoFacePolicy ParsePolicy(string policy) => NoFacePolicyNames.TryParse(policy)
+        ?? throw new ArgumentException($"Unknown --no-face policy '{policy}': expected {string.Join(", ", NoFacePolicyNames.All)}.");
 }

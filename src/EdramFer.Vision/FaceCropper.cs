@@ -48,13 +48,6 @@ public static class FaceCropper
         return CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), outputSize, outputSize);
     }
 
-    /// <summary>Like <see cref="CropGrey(ReadOnlySpan{byte},int,int,int,CropRect,int)"/> for the whole image (aspect not kept).</summary>
-    public static byte[] WholeGrey(ReadOnlySpan<byte> pixels, int width, int height, int channels, int outputSize)
-    {
-        using var image = MatFromPixels(pixels, width, height, channels);
-        return CropGrey(image, new Rect(0, 0, width, height), outputSize, outputSize);
-    }
-
     /// <summary>Crop, grey, INTER_AREA resize of an 8-bit 1/3/4-channel Mat.</summary>
     internal static byte[] CropGrey(Mat image, Rect region, int outputWidth, int outputHeight)
     {

@@ -45,6 +45,34 @@ public enum NoFacePolicy
     Reject,
 }
 
+/// <summary>
+/// The one spelling of each <see cref="NoFacePolicy"/> — centre, whole, reject — that model metadata, pipeline options
+/// and the CLI's <c>--no-face</c> use. Models exported before it was unified say centre_crop / whole_image: still read.
+/// </summary>
+public static class NoFacePolicyNames
+{
+    /// <summary>The names, in enum order.</summary>
+    public static IReadOnlyList<string> All { get; } = ["centre", "whole", "reject"];
+
+    /// <summary>The policy's name.</summary>
+    public static string Format(NoFacePolicy policy) => policy switch
+    {
+        NoFacePolicy.CentreCrop => "centre",
+        NoFacePolicy.WholeImage => "whole",
+        NoFacePolicy.Reject => "reject",
+        _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown NoFacePolicy"),
+    };
+
+    /// <summary>The policy called <paramref name="name"/> (case-insensitive), or null for an unknown name.</summary>
+    public static NoFacePolicy? TryParse(string name) => name.ToLowerInvariant() switch
+    {
+        "centre" or "centre_crop" => NoFacePolicy.CentreCrop,
+        "whole" or "whole_image" => NoFacePolicy.WholeImage,
+        "reject" => NoFacePolicy.Reject,
+        _ => null,
+    };
+}
+
 /// <summary>Face detectors of the chain. <see cref="None"/> skips detection (input is already a face crop).</summary>
 public enum DetectorKind
 {

@@ -161,7 +161,7 @@ public sealed record PreprocessOptions
             [MetadataPrefix + "version"] = AlgorithmVersion,
             [MetadataPrefix + "detectors"] = FormatDetectors(Detectors),
             [MetadataPrefix + "margin"] = Margin.ToString("R", inv),
-            [MetadataPrefix + "no_face_policy"] = FormatPolicy(NoFacePolicy),
+            [MetadataPrefix + "no_face_policy"] = NoFacePolicyNames.Format(NoFacePolicy),
             [MetadataPrefix + "output_size"] = OutputSize.ToString(inv),
             [MetadataPrefix + "clahe_clip_limit"] = ClaheClipLimit.ToString("R", inv),
             [MetadataPrefix + "clahe_tile_grid"] = ClaheTileGrid.ToString(inv),
@@ -228,9 +228,6 @@ public sealed record PreprocessOptions
         return dirs.Select(d => Path.Combine(d, "haarcascade_frontalface_default.xml")).FirstOrDefault(File.Exists);
     }
 
-    /// <summary>True when the chain runs no detector (input is treated as a face crop).</summary>
-    internal bool SkipsDetection => Detectors.All(d => d == DetectorKind.None);
-
     internal float ScoreThresholdFor(DetectorKind kind) => ScoreThreshold ?? kind switch
     {
         DetectorKind.Ssd => DefaultSsdScoreThreshold,
@@ -252,21 +249,8 @@ public sealed record PreprocessOptions
             : throw new FormatException($"Metadata '{key}' has detector '{s}', expected ssd, yunet, haar, dlib or none")).ToList();
     }
 
-    private static string FormatPolicy(NoFacePolicy p) => p switch
-    {
-        NoFacePolicy.CentreCrop => "centre_crop",
-        NoFacePolicy.WholeImage => "whole_image",
-        NoFacePolicy.Reject => "reject",
-        _ => throw new ArgumentOutOfRangeException(nameof(p), p, "unknown NoFacePolicy"),
-    };
-
-    private static NoFacePolicy ParsePolicy(string key, string value) => value switch
-    {
-        "centre_crop" => NoFacePolicy.CentreCrop,
-        "whole_image" => NoFacePolicy.WholeImage,
-        "reject" => NoFacePolicy.Reject,
-        _ => throw new FormatException($"Metadata '{key}' is '{value}', expected centre_crop, whole_image or reject"),
-    };
+    private static NoFacePolicy ParsePolicy(string key, string value) => NoFacePolicyNames.TryParse(value)
+        ?? throw new FormatException($"Metadata '{key}' is '{value}', expected {string.Join(", ", NoFacePolicyNames.All)}");
 
     private static double ParseDouble(string key, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d

@@ -66,8 +66,8 @@ public class EvaluateCommandTests
 
         Assert.Equal(rows.Count, report.GetProperty("count").GetInt32());
         Assert.Equal(1, report.GetProperty("errors").GetInt32());
-        Assert.Equal((double)correct / rows.Count, report.GetProperty("micro_accuracy").GetDouble(), 12);
-        Assert.Equal(Enumerable.Range(0, classes).Average(i => confusion[i, i] / (4.0 + i)), report.GetProperty("macro_accuracy").GetDouble(), 12);
+        Assert.Equal((double)correct / rows.Count, report.GetProperty("accuracy").GetDouble(), 12);
+        Assert.Equal(Enumerable.Range(0, classes).Average(i => confusion[i, i] / (4.0 + i)), report.GetProperty("mean_per_class_accuracy").GetDouble(), 12);
         Assert.Equal(logLoss / rows.Count, report.GetProperty("log_loss").GetDouble(), 5);
         Assert.Equal(TestModels.Labels, report.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
         var matrix = report.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetInt64()).ToArray()).ToArray();

@@ -123,6 +123,7 @@ public class ScoreCommandTests
     [Theory]
     [InlineData("centre")]
     [InlineData("whole")]
+    [InlineData("centre_crop")] // the metadata spelling of models exported before the names were unified
     public void Score_NoFaceWithExplicitFallback_ScoresTheCropAndSaysNoFaceWasFound(string policy)
     {
         var dir = TestModels.TempFolder("score-noface-" + policy);
@@ -138,6 +139,14 @@ public class ScoreCommandTests
         Assert.Equal(("0", "", ""), (row["face_count"], row["face_index"], row["detector"])); // scored, but no detector found a face
         Assert.Contains(row["label"], TestModels.Labels);
         Assert.Equal("", row["error"]);
+    }
+
+    [Fact]
+    public void Score_NoFacePolicyOutsideTheVocabulary_ExitsOneListingTheNames()
+    {
+        var (code, output) = Edram(TestModels.TempFolder("score-noface-bad"), "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "out.csv", "--no-face", "middle");
+        Assert.Equal(1, code);
+        Assert.Contains("Unknown --no-face policy 'middle': expected centre, whole, reject.", output);
     }
 
     [SharedDataFact(GroupPhoto.Source)]

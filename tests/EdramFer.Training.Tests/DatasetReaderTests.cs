@@ -146,7 +146,23 @@ public class DatasetReaderTests
         Assert.Contains("fer2013:", e.Message);
     }
 
+    /// <summary>
+    /// RFC 4180 through CsvHelper: a comma, a doubled quote and a newline inside quoted paths; the row numbers in bad-row
+    /// messages count records (the hand-written splitter this replaced split the quoted newline into two broken rows).
+    /// </summary>
     [Fact]
-    public void CsvLine_QuotedFields_AreUnescaped() =>
-        Assert.Equal(["a", "b,c", "d\"e", ""], CsvLine.Parse("a,\"b,c\",\"d\"\"e\","));
+    public void ReadCsv_QuotedCommaQuoteAndNewline_ReadAsOneFieldEach()
+    {
+        using var dir = new TempDir();
+        foreach (var name in new[] { "b,c.png", "d\"e.png", "two\nlines.png" }) File.WriteAllText(dir.File(name), "x");
+        File.WriteAllText(dir.File("set.csv"),
+            "path,label\n\"b,c.png\",happy\n\"d\"\"e.png\",sad\n\"two\nlines.png\",happy\n\nmissing.png,sad\nx\"y.png,sad\n");
+        var split = DatasetReader.ReadCsv(dir.File("set.csv"), ["happy", "sad"]);
+        Assert.Equal([dir.File("b,c.png"), dir.File("d\"e.png"), dir.File("two\nlines.png")], split.Samples.Select(x => x.Source));
+        Assert.Equal([0, 1, 0], split.Samples.Select(x => x.Label));
+        Assert.Equal(2, split.BadRows.Count);
+        Assert.Equal("file not found", split.BadRows[0].Reason);
+        Assert.Equal("set.csv:8", split.BadRows[1].Source);   // the line the broken record starts on
+        Assert.StartsWith("malformed CSV record", split.BadRows[1].Reason);
+    }
 }

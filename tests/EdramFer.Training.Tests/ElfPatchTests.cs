@@ -5,7 +5,8 @@ namespace EdramFer.Training.Tests;
 /// <summary>The build marks libLibTorchSharp.so's GLIBCXX_3.4.32 need weak where the system lacks it.</summary>
 public class ElfPatchTests
 {
-    static string OutputCopy => Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+    // The build carries one platform's native libraries beside the assemblies (Directory.Build.props, EdramRuntime).
+    static string OutputCopy => Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
 
     static bool SystemHasVersion()
     {

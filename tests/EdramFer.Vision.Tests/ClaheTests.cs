@@ -47,20 +47,43 @@ public sealed class ClaheTests
         Assert.True(after > 1.5 * before, $"local contrast {before:F2} → {after:F2}, expected at least 1.5x");
     }
 
-    [Fact]
-    public void Apply_DifferentClipLimit_DifferentOutput()
+    /// <summary>Output values per input value (a global mapping has one each).</summary>
+    private static Dictionary<byte, HashSet<byte>> Outputs(byte[] input, byte[] output)
     {
-        var input = LowContrastFace();
-
-        Assert.NotEqual(Clahe.Apply(input, 100, 2.0, 8), Clahe.Apply(input, 100, 4.0, 8));
+        var map = new Dictionary<byte, HashSet<byte>>();
+        for (var i = 0; i < input.Length; i++)
+            (map.TryGetValue(input[i], out var set) ? set : map[input[i]] = []).Add(output[i]);
+        return map;
     }
 
+    /// <summary>
+    /// The clip limit bounds the slope of the grey-level mapping: a tile's histogram bin holds at most clip · N / 256
+    /// pixels plus the redistributed excess (at most N / 256), so one grey level more in gains at most clip + 1 out.
+    /// On this low-contrast face the limit binds: the steepest step is near it, and steeper with the higher limit.
+    /// </summary>
     [Fact]
-    public void Apply_DifferentTileGrid_DifferentOutput()
+    public void Apply_OneTile_MappingSlopeIsBoundedByTheClipLimitAndReachesIt()
     {
         var input = LowContrastFace();
+        double Steepest(double clip)
+        {
+            var map = Outputs(input, Clahe.Apply(input, 100, clip, 1));
+            Assert.All(map.Values, outs => Assert.Single(outs)); // one tile: one mapping for the whole image
+            var points = map.OrderBy(kv => kv.Key).Select(kv => (In: (double)kv.Key, Out: (double)kv.Value.Single())).ToList();
+            return points.Zip(points.Skip(1), (a, b) => (b.Out - a.Out) / (b.In - a.In)).Max();
+        }
+        double two = Steepest(2.0), four = Steepest(4.0);
+        Assert.InRange(two, 1.5, 3.0);
+        Assert.InRange(four, 3.0, 5.0);
+    }
 
-        Assert.NotEqual(Clahe.Apply(input, 100, 2.0, 8), Clahe.Apply(input, 100, 2.0, 4));
+    /// <summary>With a grid of tiles the mapping is local: the same grey level comes out differently in different tiles.</summary>
+    [Fact]
+    public void Apply_EightByEightTiles_SameGreyLevelMappedDifferentlyByPlace()
+    {
+        var input = LowContrastFace();
+        var map = Outputs(input, Clahe.Apply(input, 100, 2.0, 8));
+        Assert.Contains(map.Values, outs => outs.Count >= 3);
     }
 
     [Fact]

@@ -194,8 +194,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             perClass[labels[i]] = counts[i].Sum() > 0 ? m.ConfusionMatrix.PerClassRecall[i] : null;
         var report = new Dictionary<string, object?>
         {
-            ["micro_accuracy"] = m.MicroAccuracy,
-            ["macro_accuracy"] = m.MacroAccuracy,
+            // The names of the trainer's metrics.json (ML.NET calls them micro and macro accuracy).
+            ["accuracy"] = m.MicroAccuracy,
+            ["mean_per_class_accuracy"] = m.MacroAccuracy,
             ["log_loss"] = m.LogLoss,
             ["per_class_accuracy"] = perClass,
             ["labels"] = labels,
@@ -234,8 +235,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         summary.AddRow("rows evaluated", count.ToString("N0", inv));
         summary.AddRow(errors > 0 ? "[yellow]rows failed (excluded)[/]" : "rows failed (excluded)", errors.ToString("N0", inv));
         summary.AddRow(noFace > 0 ? "[yellow]rows without a face (excluded)[/]" : "rows without a face (excluded)", noFace.ToString("N0", inv));
-        summary.AddRow("micro accuracy", m.MicroAccuracy.ToString("P2", inv));
-        summary.AddRow("macro accuracy", m.MacroAccuracy.ToString("P2", inv));
+        summary.AddRow("accuracy", m.MicroAccuracy.ToString("P2", inv));
+        summary.AddRow("mean per-class accuracy", m.MacroAccuracy.ToString("P2", inv));
         summary.AddRow("log-loss", m.LogLoss.ToString("F4", inv));
         foreach (var key in new[] { "valence_rmse", "valence_ccc", "arousal_rmse", "arousal_ccc" })
             if (report.TryGetValue(key, out var v) && v is double d)

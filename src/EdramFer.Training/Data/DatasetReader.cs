@@ -82,20 +82,16 @@ public static class DatasetReader
     {
         var train = new List<LabeledSample>(); var val = new List<LabeledSample>();
         var badTrain = new List<BadRow>(); var badVal = new List<BadRow>();
-        using var reader = new StreamReader(file);
-        var header = CsvLine.Parse(reader.ReadLine() ?? "");
-        int ie = IndexOf(header, "emotion", file), ip = IndexOf(header, "pixels", file), iu = IndexOf(header, "Usage", file);
-        string? line; int row = 1;
-        while ((line = reader.ReadLine()) != null)
+        using var csv = new CsvRecords(file);
+        int ie = csv.Require("emotion"), ip = csv.Require("pixels"), iu = csv.Require("Usage");
+        foreach (var (row, f) in csv.Rows())
         {
-            row++;
-            var f = CsvLine.Parse(line);
             string source = $"{Path.GetFileName(file)}:{row}";
-            var usage = f.Count > iu ? f[iu] : "";
+            var usage = f.Length > iu ? f[iu] : "";
             var (list, bad) = usage == "Training" ? (train, badTrain) : usage == "PublicTest" ? (val, badVal) : (null, null);
             if (list == null) continue; // PrivateTest is kept out of training and validation
-            if (f.Count <= Math.Max(ie, ip) || !int.TryParse(f[ie], out int code) || code < 0 || code > 6)
-            { bad!.Add(new BadRow(source, $"emotion '{(f.Count > ie ? f[ie] : "")}' is not a code 0-6")); continue; }
+            if (f.Length <= Math.Max(ie, ip) || !int.TryParse(f[ie], out int code) || code < 0 || code > 6)
+            { bad!.Add(new BadRow(source, $"emotion '{(f.Length > ie ? f[ie] : "")}' is not a code 0-6")); continue; }
             var pixels = f[ip].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (pixels.Length != 48 * 48) { bad!.Add(new BadRow(source, $"expected 2304 pixels, got {pixels.Length}")); continue; }
             var bytes = new byte[pixels.Length];
@@ -104,6 +100,7 @@ public static class DatasetReader
             if (!ok) { bad!.Add(new BadRow(source, "pixel values must be integers 0-255")); continue; }
             list.Add(new LabeledSample(source, Fer2013CsvToLabel[code]) { Pixels = bytes, PixelWidth = 48, PixelHeight = 48 });
         }
+        badTrain.AddRange(csv.Malformed); // its Usage column unread: listed with the training rows
         return new DatasetDescription(spec, Fer2013Labels, new DatasetSplit(train, badTrain), new DatasetSplit(val, badVal));
     }
 
@@ -120,19 +117,15 @@ public static class DatasetReader
     static DatasetSplit ReadAffectNetCsv(string file, string dir, int classes)
     {
         var samples = new List<LabeledSample>(); var bad = new List<BadRow>();
-        using var reader = new StreamReader(file);
-        var header = CsvLine.Parse(reader.ReadLine() ?? "");
-        int ip = IndexOf(header, "subDirectory_filePath", file), ie = IndexOf(header, "expression", file);
-        int iv = IndexOf(header, "valence", file), ia = IndexOf(header, "arousal", file);
+        using var csv = new CsvRecords(file);
+        int ip = csv.Require("subDirectory_filePath"), ie = csv.Require("expression");
+        int iv = csv.Require("valence"), ia = csv.Require("arousal");
         // Images live under Manually_Annotated_Images/ in the official release; accept either layout.
         string imageRoot = Directory.Exists(Path.Combine(dir, "Manually_Annotated_Images")) ? Path.Combine(dir, "Manually_Annotated_Images") : dir;
-        string? line; int row = 1;
-        while ((line = reader.ReadLine()) != null)
+        foreach (var (row, f) in csv.Rows())
         {
-            row++;
-            var f = CsvLine.Parse(line);
             string source = $"{Path.GetFileName(file)}:{row}";
-            if (f.Count <= Math.Max(Math.Max(ip, ie), Math.Max(iv, ia))) { bad.Add(new BadRow(source, $"expected {header.Count} columns, got {f.Count}")); continue; }
+            if (f.Length <= Math.Max(Math.Max(ip, ie), Math.Max(iv, ia))) { bad.Add(new BadRow(source, $"expected {csv.Header.Count} columns, got {f.Length}")); continue; }
             if (!int.TryParse(f[ie], out int code)) { bad.Add(new BadRow(source, $"expression '{f[ie]}' is not an integer")); continue; }
             if (code >= classes) continue; // 8 None, 9 Uncertain, 10 No-Face (and 7 Contempt in 7-class mode) are excluded by design
             if (code < 0) { bad.Add(new BadRow(source, $"expression {code} is negative")); continue; }
@@ -144,6 +137,7 @@ public static class DatasetReader
             if (a is < -1 or > 1) a = null;
             samples.Add(new LabeledSample(path, code, v, a));
         }
+        bad.AddRange(csv.Malformed);
         return new DatasetSplit(samples, bad);
     }
 
@@ -207,18 +201,14 @@ public static class DatasetReader
     static SortedDictionary<string, (int Rows, int FirstLine)> CountCsvLabels(string file)
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"Dataset CSV '{file}' does not exist.", file);
-        using var reader = new StreamReader(file);
-        var header = CsvLine.Parse(reader.ReadLine() ?? "");
-        int il = IndexOf(header, "label", file);
+        using var csv = new CsvRecords(file);
+        int il = csv.Require("label");
         var found = new SortedDictionary<string, (int Rows, int FirstLine)>(StringComparer.Ordinal);
-        string? line; int row = 1;
-        while ((line = reader.ReadLine()) != null)
+        foreach (var (row, f) in csv.Rows())
         {
-            row++;
-            var f = CsvLine.Parse(line);
-            if (f.Count <= il || f[il].Trim().Length == 0) continue;
+            if (f.Length <= il || f[il].Trim().Length == 0) continue;
             var label = f[il].Trim().ToLowerInvariant();
-            found[label] = found.TryGetValue(label, out var c) ? (c.Rows + 1, c.FirstLine) : (1, row);
+            found[label] = found.TryGetValue(label, out var c) ? (c.Rows + 1, c.FirstLine) : (1, (int)row);
         }
         return found;
     }
@@ -229,28 +219,22 @@ public static class DatasetReader
         if (!File.Exists(file)) throw new FileNotFoundException($"Dataset CSV '{file}' does not exist.", file);
         var samples = new List<LabeledSample>(); var bad = new List<BadRow>();
         string root = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        using var reader = new StreamReader(file);
-        var header = CsvLine.Parse(reader.ReadLine() ?? "");
-        int ip = IndexOf(header, "path", file), il = IndexOf(header, "label", file);
-        int iv = header.FindIndex(h => h.Equals("valence", StringComparison.OrdinalIgnoreCase));
-        int ia = header.FindIndex(h => h.Equals("arousal", StringComparison.OrdinalIgnoreCase));
-        string? line; int row = 1;
-        while ((line = reader.ReadLine()) != null)
+        using var csv = new CsvRecords(file);
+        int ip = csv.Require("path"), il = csv.Require("label"), iv = csv.Find("valence"), ia = csv.Find("arousal");
+        foreach (var (row, f) in csv.Rows())
         {
-            row++;
-            if (line.Trim().Length == 0) continue;
-            var f = CsvLine.Parse(line);
             string source = $"{Path.GetFileName(file)}:{row}";
-            if (f.Count <= Math.Max(ip, il)) { bad.Add(new BadRow(source, $"expected {header.Count} columns, got {f.Count}")); continue; }
+            if (f.Length <= Math.Max(ip, il)) { bad.Add(new BadRow(source, $"expected {csv.Header.Count} columns, got {f.Length}")); continue; }
             int label = IndexOfLabel(labels, f[il].Trim());
             if (label < 0) { bad.Add(new BadRow(source, $"unknown label '{f[il]}'; known: {string.Join(", ", labels)}")); continue; }
             if (f[ip].Trim().Length == 0) { bad.Add(new BadRow(source, "empty path")); continue; }
             var path = Path.IsPathRooted(f[ip]) ? f[ip] : Path.GetFullPath(Path.Combine(root, f[ip]));
             if (Directory.Exists(path)) { bad.Add(new BadRow(path, "a directory, not an image file")); continue; }
             if (!File.Exists(path)) { bad.Add(new BadRow(path, "file not found")); continue; }
-            float? v = iv >= 0 && f.Count > iv ? ParseFloat(f[iv]) : null, a = ia >= 0 && f.Count > ia ? ParseFloat(f[ia]) : null;
+            float? v = iv >= 0 && f.Length > iv ? ParseFloat(f[iv]) : null, a = ia >= 0 && f.Length > ia ? ParseFloat(f[ia]) : null;
             samples.Add(new LabeledSample(path, label, v, a));
         }
+        bad.AddRange(csv.Malformed);
         return new DatasetSplit(samples, bad);
     }
 
@@ -285,13 +269,6 @@ public static class DatasetReader
     {
         for (int i = 0; i < labels.Count; i++) if (labels[i].Equals(name, StringComparison.OrdinalIgnoreCase)) return i;
         return -1;
-    }
-
-    static int IndexOf(List<string> header, string column, string file)
-    {
-        int i = header.FindIndex(h => h.Trim().Equals(column, StringComparison.OrdinalIgnoreCase));
-        if (i < 0) throw new InvalidDataException($"Could not find column '{column}' in '{file}'; header: {string.Join(",", header)}");
-        return i;
     }
 
     static float? ParseFloat(string s) => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;

@@ -1,6 +1,5 @@
 using EdramFer.Contracts;
 using System.Diagnostics;
-using System.Text.Json;
 using EdramFer.Training.Data;
 using EdramFer.Training.Model;
 using EdramFer.Vision;
@@ -77,9 +76,9 @@ public sealed class Trainer
     void WriteBadRows(IReadOnlyList<BadRow> bad)
     {
         Directory.CreateDirectory(_runDir);
-        using var w = new StreamWriter(Path.Combine(_runDir, "bad_rows.csv"));
-        w.WriteLine("source,reason");
-        foreach (var b in bad) w.WriteLine($"\"{b.Source.Replace("\"", "\"\"")}\",\"{b.Reason.Replace("\"", "\"\"")}\"");
+        using var w = CsvHelper.CsvWriter.Create(File.Create(Path.Combine(_runDir, "bad_rows.csv")), null, leaveOpen: false);
+        w.WriteRecord(["source", "reason"]);
+        foreach (var b in bad) w.WriteRecord([b.Source, b.Reason]);
     }
 
     /// <summary>Trains (or resumes from last.ckpt when <paramref name="resume"/>) until the configured epochs or cancellation.</summary>
@@ -208,13 +207,12 @@ public sealed class Trainer
         }
         var bestState = File.Exists(BestPath) ? Checkpoint.ReadState(BestPath) : state;
         var bestMetrics = bestState.LastValidation;
-        File.WriteAllText(Path.Combine(_runDir, "metrics.json"), JsonSerializer.Serialize(new
+        File.WriteAllText(Path.Combine(_runDir, RunLog.MetricsFile), RunLog.ToJson(new RunMetrics
         {
-            checkpoint = "checkpoints/best.ckpt", best_epoch = state.BestEpoch, epochs = state.Epoch,
-            preset = state.Config.Preset, steps = state.Config.Steps, zoom_limit = state.Config.ZoomLimit,
-            validation = bestMetrics,
-            validation_flip_averaging = bestState.LastValidationFlip, // null when the best epoch predates this log
-        }, JsonOut));
+            BestEpoch = state.BestEpoch, Epochs = state.Epoch, Preset = state.Config.Preset, Steps = state.Config.Steps,
+            ZoomLimit = state.Config.ZoomLimit, Validation = bestMetrics,
+            ValidationFlipAveraging = bestState.LastValidationFlip, // null when the best epoch predates this log
+        }));
         return new TrainResult(true, _runDir, state, bestMetrics);
     }
 
@@ -271,19 +269,17 @@ public sealed class Trainer
         return (Evaluator.PixelsToInput(pixels, n, s, device), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
     }
 
-    static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr,
         double seconds, double ips, EpochDiagnostics d)
     {
-        var line = JsonSerializer.Serialize(new
+        var line = RunLog.ToLine(new EpochRecord
         {
-            epoch, train_loss = trainLoss, train_accuracy = trainAcc, val_loss = val.Loss, val_accuracy = val.Accuracy,
-            val_mean_per_class_accuracy = val.MeanPerClassAccuracy, val_accuracy_flip = flip.Accuracy,
-            val_mean_per_class_accuracy_flip = flip.MeanPerClassAccuracy, val_accuracy_moving_average_bn = d.MovingAverageAccuracy,
-            val_median_scale_by_step = d.MedianScale, val_mean_shift_px_by_step = d.MeanShiftPixels,
-            learning_rate = lr, seconds, images_per_second = ips,
+            Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAcc, ValidationLoss = val.Loss, ValidationAccuracy = val.Accuracy,
+            ValidationMeanPerClassAccuracy = val.MeanPerClassAccuracy, ValidationAccuracyFlip = flip.Accuracy,
+            ValidationMeanPerClassAccuracyFlip = flip.MeanPerClassAccuracy, ValidationAccuracyMovingAverageBatchNorm = d.MovingAverageAccuracy,
+            MedianScaleByStep = d.MedianScale, MeanShiftPixelsByStep = d.MeanShiftPixels,
+            LearningRate = lr, Seconds = seconds, ImagesPerSecond = ips,
         });
-        File.AppendAllText(Path.Combine(_runDir, "epochs.jsonl"), line + "\n");
+        File.AppendAllText(Path.Combine(_runDir, RunLog.EpochsFile), line + "\n");
     }
 }
