@@ -58,14 +58,27 @@ public static class AttentionAnalysis
         var files = new List<string>();
         var tag = randomWeights ? $"{modelName} [RANDOM WEIGHTS]" : modelName;
         string F(string name) { var p = Path.Combine(outputDir, name); files.Add(p); return p; }
+        WriteFigures(s, tag, F);
+        WriteTables(run, F, alignCorners);
+        WriteSummary(run, F("summary.json"), modelName, randomWeights);
+        files.AddRange(AttentionReport.Write(s, outputDir, tag));
+        return files;
+    }
 
+    private static void WriteFigures(AttentionSummary s, string tag, Func<string, string> F)
+    {
         using (var grid = AttentionRenderer.HeatmapGrid(s, $"Glimpse heat maps over the class mean faces - {tag}")) Charts.Save(grid, F("heatmaps.png"));
         for (var k = 0; k < s.Labels.Count; k++)
             using (var one = AttentionRenderer.ClassHeatmap(s, k, $"{s.Labels[k]} (n = {s.ImageCount[k]}), all steps - {tag}"))
                 Charts.Save(one, F($"heatmap_{Safe(s.Labels[k])}.png"));
         using (var scatter = AttentionRenderer.FirstGlimpseScatter(s, $"First glimpse - {tag}")) Charts.Save(scatter, F("first_glimpse.png"));
         using (var bars = AttentionRenderer.RegionBars(s, $"Share of glimpse area per region (all steps) - {tag}")) Charts.Save(bars, F("regions.png"));
+    }
 
+    /// <summary>heatmaps, regions, first glimpses and their statistics, accuracy per step, every glimpse (CSV).</summary>
+    private static void WriteTables(AttentionRun run, Func<string, string> F, bool alignCorners)
+    {
+        var s = run.Summary;
         WriteCsv(F("heatmaps.csv"), ["class", "step", "images", "y", .. Enumerable.Range(0, s.Size).Select(x => $"x{x}")], rows =>
         {
             for (var k = 0; k < s.Labels.Count; k++)
@@ -117,6 +130,12 @@ public static class AttentionAnalysis
                         Num(box.X), Num(box.Y), Num(box.Width), Num(box.Height), p >= 0 ? s.Labels[p] : "", p >= 0 ? Num(trace.StepProbabilitiesOf(t)[p]) : ""]);
                 }
         });
+    }
+
+    private static void WriteSummary(AttentionRun run, string path, string modelName, bool randomWeights)
+    {
+        var s = run.Summary;
+        var stats = s.FirstGlimpseStats;
         var r = s.Regions;
         var summary = new
         {
@@ -145,9 +164,7 @@ public static class AttentionAnalysis
                 eyes_density = Finite(e.EyesDensity), mouth_density = Finite(e.MouthDensity), preference = Finite(e.Preference), prefers = e.Prefers }),
             skipped_images = run.Skipped.Take(100).Select(x => new { path = x.Path, reason = x.Reason }),
         };
-        File.WriteAllText(F("summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        files.AddRange(AttentionReport.Write(s, outputDir, tag));
-        return files;
+        File.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>A label as a file-name part: letters, digits, '-' and '_' kept, the rest '_'.</summary>

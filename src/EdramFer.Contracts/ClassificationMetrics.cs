@@ -5,16 +5,27 @@ namespace EdramFer.Contracts;
 /// <summary>Accuracy figures from a confusion matrix (rows = truth, columns = prediction), plus VA errors.</summary>
 public sealed record ClassificationMetrics
 {
+    /// <summary>Images evaluated.</summary>
     [JsonPropertyName("count")] public long Count { get; init; }
+    /// <summary>Share of images whose prediction is right (0–1).</summary>
     [JsonPropertyName("accuracy")] public double Accuracy { get; init; }
+    /// <summary>Mean over the classes present of their accuracy (0–1; ML.NET's macro accuracy).</summary>
     [JsonPropertyName("mean_per_class_accuracy")] public double MeanPerClassAccuracy { get; init; }
+    /// <summary>Accuracy (recall) of each class present, by label.</summary>
     [JsonPropertyName("per_class_accuracy")] public Dictionary<string, double> PerClassAccuracy { get; init; } = new();
+    /// <summary>Counts: rows = true class, columns = predicted class, in <see cref="Labels"/> order.</summary>
     [JsonPropertyName("confusion_matrix")] public long[][] ConfusionMatrix { get; init; } = [];
+    /// <summary>Class labels in model order.</summary>
     [JsonPropertyName("labels")] public string[] Labels { get; init; } = [];
+    /// <summary>Mean loss over the images (0 where not computed).</summary>
     [JsonPropertyName("loss")] public double Loss { get; init; }
+    /// <summary>Valence root mean squared error, when valence labels exist.</summary>
     [JsonPropertyName("valence_rmse")] public double? ValenceRmse { get; init; }
+    /// <summary>Arousal root mean squared error, when arousal labels exist.</summary>
     [JsonPropertyName("arousal_rmse")] public double? ArousalRmse { get; init; }
+    /// <summary>Valence concordance correlation coefficient (null when undefined).</summary>
     [JsonPropertyName("valence_ccc")] public double? ValenceCcc { get; init; }
+    /// <summary>Arousal concordance correlation coefficient (null when undefined).</summary>
     [JsonPropertyName("arousal_ccc")] public double? ArousalCcc { get; init; }
 
     /// <summary>Builds the metrics from truth/prediction pairs.</summary>

@@ -77,7 +77,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         }
     }
 
-    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    /// <summary>The model configuration: the preset, then the options given.</summary>
+    private static EdramConfig Config(Settings s)
     {
         var config = EdramConfig.FromPreset(s.Preset) with
         {
@@ -85,17 +86,24 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             MinZoom = s.MinZoom, MaxRotation = s.MaxRotation * MathF.PI / 180, GlimpseInside = s.GlimpseBound == "inside",
             WhereBatchNorm = s.WhereBatchNorm,
         };
-        if (s.Steps is int steps) config = config with { Steps = steps };
-        var options = new TrainOptions
-        {
-            Dataset = s.Dataset, Validation = s.Validation, Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate,
-            Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
-            Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-            InferClasses = s.Classes == "infer",
-            Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
-            MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
-            BatchNormRecalibrationBatches = s.BatchNormRecalibration,
-        };
+        return s.Steps is int steps ? config with { Steps = steps } : config;
+    }
+
+    /// <summary>The run's data, optimisation and loss settings.</summary>
+    private static TrainOptions Options(Settings s) => new()
+    {
+        Dataset = s.Dataset, Validation = s.Validation, Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate,
+        Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
+        Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+        InferClasses = s.Classes == "infer",
+        Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
+        MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
+        BatchNormRecalibrationBatches = s.BatchNormRecalibration,
+    };
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var (config, options) = (Config(s), Options(s));
         // Ctrl-C, SIGTERM and SIGHUP stop after the current batch and save a checkpoint (handlers removed when the run
         // ends); SIGKILL loses at most the batches since the last one.
         using var signals = new SignalCancellation(cancellation);

@@ -1,5 +1,4 @@
 using EdramFer.Contracts;
-using System.Diagnostics;
 using EdramFer.Training.Data;
 using EdramFer.Training.Model;
 using EdramFer.Vision;
@@ -22,7 +21,7 @@ public sealed record TrainResult(bool Completed, string RunDir, TrainState State
 /// validation accuracy, on cancellation), and writes epochs.jsonl and metrics.json into the run folder.
 /// Shuffling and augmentation are seeded per epoch and batch, so a resumed run continues exactly.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     readonly EdramConfig _config;
     readonly TrainOptions _options;
@@ -85,11 +84,24 @@ public sealed class Trainer
     public TrainResult Run(bool resume, CancellationToken cancel = default)
     {
         if (_options.Threads > 0) set_num_threads(_options.Threads);
+        using var session = Open(resume, cancel);
+        for (int epoch = session.State.Epoch; epoch < session.State.Options.Epochs; epoch++)
+        {
+            if (TrainEpoch(session, epoch, cancel) is not { } tally
+                || Validate(session, epoch, tally, cancel) is not { } validation)
+                return new TrainResult(false, _runDir, session.State, session.State.LastValidation); // state saved
+            EndEpoch(session, epoch, tally, validation);
+        }
+        return Finish(session.State);
+    }
+
+    /// <summary>The data, and the model, optimizer and state: new (seeded) or from last.ckpt.</summary>
+    Session Open(bool resume, CancellationToken cancel)
+    {
         var tuner = _options.Threads > 0 ? null : new ThreadTuner(Environment.ProcessorCount);
         var device = ResolveDevice(_options.Device);
         var (dataset, train, val) = LoadData(cancel);
         var labels = dataset.Labels.ToArray();
-
         EdramNet model; Adam optimizer; TrainState state;
         Adam MakeOptimizer(EdramNet m) => optim.Adam(m.parameters(), _options.LearningRate);
         if (resume && File.Exists(LastPath))
@@ -115,96 +127,15 @@ public sealed class Trainer
         }
         model.to(device);
         SetLearningRate(optimizer, state.LearningRate);
-        var opts = state.Options;
-        using var weights = tensor(state.ClassWeights, device: device);
-        var augmenter = new Augmenter();
-        int batches = train.Count / opts.BatchSize;   // drop the ragged tail: batch norm needs full batches
-        if (batches == 0) throw new InvalidDataException($"{train.Count} training images are fewer than one batch of {opts.BatchSize}.");
-        using var generator = new Generator((ulong)opts.Seed, device);
+        int batches = train.Count / state.Options.BatchSize;   // drop the ragged tail: batch norm needs full batches
+        if (batches == 0) throw new InvalidDataException($"{train.Count} training images are fewer than one batch of {state.Options.BatchSize}.");
+        return new Session(model, optimizer, train, val, labels, device, batches, tuner,
+            tensor(state.ClassWeights, device: device), new Generator((ulong)state.Options.Seed, device)) { State = state };
+    }
 
-        for (int epoch = state.Epoch; epoch < opts.Epochs; epoch++)
-        {
-            var order = Shuffle(train.Count, opts.Seed, epoch);
-            double lossSum = state.EpochLossSum; long correct = state.EpochCorrect, seen = state.EpochSeen;
-            var clock = Stopwatch.StartNew();
-            double priorSeconds = state.EpochSeconds;
-            model.train();
-            for (int b = state.Batch; b < batches; b++)
-            {
-                if (cancel.IsCancellationRequested)
-                {
-                    state = state with { Epoch = epoch, Batch = b, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = priorSeconds + clock.Elapsed.TotalSeconds };
-                    Checkpoint.Save(LastPath, state, model, optimizer);
-                    return new TrainResult(false, _runDir, state, state.LastValidation);
-                }
-                tuner?.BeforeBatch();
-                using (var scope = NewDisposeScope())
-                {
-                    var idx = order.AsSpan(b * opts.BatchSize, opts.BatchSize);
-                    var (x, y, va) = Gather(train, idx, device);
-                    if (opts.Augment)
-                    {
-                        generator.manual_seed(BatchSeed(opts.Seed, epoch, b));
-                        x = augmenter.Apply(x, generator);
-                    }
-                    optimizer.zero_grad();
-                    using var output = model.forward(x);
-                    using var loss = EdramLoss.Compute(output, y, weights, state.HasValenceArousal ? va : null, opts.Loss);
-                    loss.Total.backward();
-                    nn.utils.clip_grad_norm_(model.parameters(), opts.GradientClip);
-                    optimizer.step();
-                    var pred = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).argmax(1);
-                    correct += pred.eq(y).sum().item<long>();
-                    lossSum += loss.Total.item<float>() * opts.BatchSize;
-                    seen += opts.BatchSize;
-                }
-                tuner?.AfterBatch();
-                double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
-                _progress?.Report(new TrainProgress("train", epoch + 1, opts.Epochs, b + 1, batches, lossSum / seen, (double)correct / seen,
-                    (seen) / Math.Max(seconds, 1e-9), state.LearningRate));
-                if (opts.CheckpointEveryBatches > 0 && (b + 1) % opts.CheckpointEveryBatches == 0 && b + 1 < batches)
-                {
-                    state = state with { Epoch = epoch, Batch = b + 1, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = seconds };
-                    Checkpoint.Save(LastPath, state, model, optimizer);
-                }
-            }
-            double epochSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
-            _progress?.Report(new TrainProgress("validate", epoch + 1, opts.Epochs, 0, 0, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate));
-            ClassificationMetrics metrics, flipMetrics;
-            EpochDiagnostics diagnostics;
-            try
-            {
-                double? movingAverageAccuracy = null;
-                if (opts.BatchNormRecalibrationBatches > 0)
-                {
-                    // The accuracy the moving averages give, kept in the log to show what recalibration changes.
-                    movingAverageAccuracy = Evaluator.Run(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel).Metrics.Accuracy;
-                    BatchNormRecalibration.Run(model, train, opts.BatchNormRecalibrationBatches, opts.BatchSize, opts.Seed, device, cancel);
-                }
-                var (plain, mirrored) = Evaluator.RunWithMirror(model, val, labels, state.ClassWeights, opts.Loss, 256, device, cancel);
-                (metrics, flipMetrics) = (plain.Metrics, mirrored.Metrics);
-                diagnostics = EpochDiagnostics.From(plain.Predictions.Thetas, _config.InputSize, movingAverageAccuracy);
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                // Interrupted while validating: the epoch's training is kept, --resume starts at its validation.
-                state = state with { Epoch = epoch, Batch = batches, EpochLossSum = lossSum, EpochCorrect = correct, EpochSeen = seen, EpochSeconds = epochSeconds };
-                Checkpoint.Save(LastPath, state, model, optimizer);
-                return new TrainResult(false, _runDir, state, state.LastValidation);
-            }
-            state = Plateau(state, metrics.Loss, opts);
-            SetLearningRate(optimizer, state.LearningRate);
-            bool best = metrics.Accuracy > state.BestAccuracy;
-            state = state with
-            {
-                Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = metrics, LastValidationFlip = flipMetrics,
-                BestAccuracy = best ? metrics.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
-            };
-            AppendEpochLog(epoch + 1, lossSum / seen, (double)correct / seen, metrics, flipMetrics, state.LearningRate, epochSeconds, seen / epochSeconds, diagnostics);
-            if (best) Checkpoint.Save(BestPath, state, model, optimizer);
-            Checkpoint.Save(LastPath, state, model, optimizer);
-            _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, batches, batches, lossSum / seen, (double)correct / seen, seen / epochSeconds, state.LearningRate, metrics));
-        }
+    /// <summary>metrics.json of the finished run: the best checkpoint's validation figures.</summary>
+    TrainResult Finish(TrainState state)
+    {
         var bestState = File.Exists(BestPath) ? Checkpoint.ReadState(BestPath) : state;
         var bestMetrics = bestState.LastValidation;
         File.WriteAllText(Path.Combine(_runDir, RunLog.MetricsFile), RunLog.ToJson(new RunMetrics
@@ -267,19 +198,5 @@ public sealed class Trainer
             va[2 * i + 1] = set.ValenceArousal[2 * indices[i] + 1];
         }
         return (Evaluator.PixelsToInput(pixels, n, s, device), tensor(labels, device: device), tensor(va, new long[] { n, 2 }, device: device));
-    }
-
-    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr,
-        double seconds, double ips, EpochDiagnostics d)
-    {
-        var line = RunLog.ToLine(new EpochRecord
-        {
-            Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAcc, ValidationLoss = val.Loss, ValidationAccuracy = val.Accuracy,
-            ValidationMeanPerClassAccuracy = val.MeanPerClassAccuracy, ValidationAccuracyFlip = flip.Accuracy,
-            ValidationMeanPerClassAccuracyFlip = flip.MeanPerClassAccuracy, ValidationAccuracyMovingAverageBatchNorm = d.MovingAverageAccuracy,
-            MedianScaleByStep = d.MedianScale, MeanShiftPixelsByStep = d.MeanShiftPixels,
-            LearningRate = lr, Seconds = seconds, ImagesPerSecond = ips,
-        });
-        File.AppendAllText(Path.Combine(_runDir, RunLog.EpochsFile), line + "\n");
     }
 }
