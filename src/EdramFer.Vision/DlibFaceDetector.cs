@@ -62,7 +62,8 @@ public sealed class DlibFaceDetector : IFaceDetector
     /// <inheritdoc />
     public DetectorKind Kind => DetectorKind.Dlib;
 
-    /// <summary>Points per face of the loaded shape predictor (68 for Debian's model); 0 without one.</summary>
+    /// <summary>Points per face of the loaded shape predictor (68 for Debian's model); 0 without one. With the 68-point
+    /// model every detected face carries its five points (<see cref="FivePoints.FromIbug68"/>).</summary>
     public int LandmarkCount => _predictor == 0 ? 0 : _shim.PredictorParts(_predictor);
 
     /// <inheritdoc />
@@ -80,7 +81,8 @@ public sealed class DlibFaceDetector : IFaceDetector
         for (var i = 0; i < rows.Length; i += 5)
         {
             double x = rows[i] - pad, y = rows[i + 1] - pad;
-            if (DetectorImage.Clip(x, y, x + rows[i + 2], y + rows[i + 3], rows[i + 4], grey.Width, grey.Height) is { } b) faces.Add(b);
+            if (DetectorImage.Clip(x, y, x + rows[i + 2], y + rows[i + 3], rows[i + 4], grey.Width, grey.Height) is { } b)
+                faces.Add(LandmarkCount == 68 ? b with { Landmarks = FivePoints.FromIbug68(Predict(grey, b)) } : b);
         }
         return faces;
     }
@@ -95,9 +97,14 @@ public sealed class DlibFaceDetector : IFaceDetector
         ObjectDisposedException.ThrowIf(_detector == 0, this);
         if (_predictor == 0) throw new InvalidOperationException("no shape predictor loaded: pass shapePredictorPath to the DlibFaceDetector constructor");
         using var grey = Grey(image);
+        return Predict(grey, face).Select(q => new Point2f(q.X, q.Y)).ToArray();
+    }
+
+    private unsafe (float X, float Y)[] Predict(Mat grey, FaceBox face)
+    {
         var xy = _shim.Landmarks(_predictor, (byte*)grey.Data, grey.Width, grey.Height, (int)grey.Step(), face);
-        var points = new Point2f[xy.Length / 2];
-        for (var i = 0; i < points.Length; i++) points[i] = new Point2f(xy[2 * i], xy[2 * i + 1]);
+        var points = new (float X, float Y)[xy.Length / 2];
+        for (var i = 0; i < points.Length; i++) points[i] = (xy[2 * i], xy[2 * i + 1]);
         return points;
     }
 

@@ -215,7 +215,9 @@ public sealed class FacePreprocessor : IDisposable
         DetectorKind.Ssd => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),
         DetectorKind.YuNet => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet)),
         DetectorKind.Haar => new HaarFaceDetector(o.CascadePath!),
-        DetectorKind.Dlib => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold),
+        // With libdlib-data installed, dlib's faces carry the five points from its 68-point model, as YuNet's do.
+        DetectorKind.Dlib => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold,
+            File.Exists(DlibFaceDetector.DefaultShapePredictorPath) ? DlibFaceDetector.DefaultShapePredictorPath : null),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a detector"),
     };
 

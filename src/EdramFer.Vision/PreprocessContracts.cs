@@ -105,6 +105,18 @@ public readonly record struct FivePoints(float RightEyeX, float RightEyeY, float
     /// <summary>The ten coordinates in the order of <see cref="OutputSchema.LandmarkColumns"/>.</summary>
     public float[] ToArray() => [RightEyeX, RightEyeY, LeftEyeX, LeftEyeY, NoseX, NoseY, MouthRightX, MouthRightY, MouthLeftX, MouthLeftY];
 
+    /// <summary>
+    /// YuNet's five points from dlib's 68 (iBUG 300-W order): each eye's centre is the mean of its six contour points
+    /// (36–41 the image-left eye, 42–47 the image-right eye), the nose tip is point 30, the mouth corners 48 and 54.
+    /// </summary>
+    public static FivePoints FromIbug68(IReadOnlyList<(float X, float Y)> p)
+    {
+        if (p.Count != 68) throw new ArgumentException($"expected the 68 iBUG points, got {p.Count}", nameof(p));
+        (float X, float Y) Mean(int from) => (Enumerable.Range(from, 6).Average(i => p[i].X), Enumerable.Range(from, 6).Average(i => p[i].Y));
+        var (right, left) = (Mean(36), Mean(42));
+        return new FivePoints(right.X, right.Y, left.X, left.Y, p[30].X, p[30].Y, p[48].X, p[48].Y, p[54].X, p[54].Y);
+    }
+
     /// <summary>The points of an image scaled by (<paramref name="sx"/>, <paramref name="sy"/>).</summary>
     public FivePoints Scaled(double sx, double sy) => new(
         (float)(RightEyeX * sx), (float)(RightEyeY * sy), (float)(LeftEyeX * sx), (float)(LeftEyeY * sy), (float)(NoseX * sx), (float)(NoseY * sy),

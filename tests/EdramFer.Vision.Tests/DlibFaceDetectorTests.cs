@@ -68,6 +68,32 @@ public sealed class DlibFaceDetectorTests(ITestOutputHelper output) : IDisposabl
         Assert.True(checkedFaces >= 8, $"dlib found only {checkedFaces} of the first 10 muxspace faces");
     }
 
+    /// <summary>
+    /// dlib's faces carry five points from its 68 (eye centres, nose tip, mouth corners) that agree with YuNet's own
+    /// five on the same faces: each point within 12 % of the face's width.
+    /// </summary>
+    [SharedDataFact(TestImages.MuxspaceImages)]
+    public void Detect_WithShapePredictor_FivePointsAgreeWithYuNets()
+    {
+        RequireShim();
+        using var dlib = new DlibFaceDetector(shapePredictorPath: DlibFaceDetector.DefaultShapePredictorPath);
+        using var yunet = new YuNetFaceDetector(ShippedModels.YuNetPath!);
+        var compared = 0;
+        foreach (var file in TestImages.Muxspace().Take(12))
+        {
+            using var image = Cv2.ImRead(file, ImreadModes.Color);
+            if (dlib.Detect(image).FirstOrDefault() is not { Landmarks: { } d } face) continue;
+            if (yunet.Detect(image).FirstOrDefault() is not { Landmarks: { } y }) continue;
+            var a = d.ToArray();
+            var b = y.ToArray();
+            for (var i = 0; i < a.Length; i += 2)
+                Assert.True(Math.Sqrt(Math.Pow(a[i] - b[i], 2) + Math.Pow(a[i + 1] - b[i + 1], 2)) < 0.12 * face.Width,
+                    $"{file}: point {i / 2} dlib ({a[i]:0}, {a[i + 1]:0}) vs YuNet ({b[i]:0}, {b[i + 1]:0}), face width {face.Width}");
+            compared++;
+        }
+        Assert.True(compared >= 8, $"only {compared} of the first 12 muxspace images had a face from both detectors");
+    }
+
     [SharedDataFact(TestImages.MuxspaceImages)]
     public void ProcessFiles_DlibInParallel_SameBoxesAndBytesAsSequential()
     {
