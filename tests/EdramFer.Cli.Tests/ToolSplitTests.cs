@@ -14,6 +14,7 @@ public class ToolSplitTests
     [InlineData("heatmap", "--regions")]
     [InlineData("scanpath", "--image")]
     [InlineData("video", "--detect-every")]
+    [InlineData("merge", "--output")]
     public void EdramHelp_EveryCommand_ListsItsOptions(string command, string option)
     {
         var (code, text) = InProcessEdram.Run(null, command, "--help");

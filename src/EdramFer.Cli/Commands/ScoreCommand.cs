@@ -31,6 +31,8 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public bool Landmarks { get; init; }
         [CommandOption("--max-faces <N>"), DefaultValue(16), Description("With --faces all: at most N faces per image, the largest")]
         public int MaxFaces { get; init; } = 16;
+        [CommandOption("--shard <K/N>"), Description("Score only slice K of N (rows K·M/N to (K+1)·M/N, 0 ≤ K < N); edram merge joins the shard outputs")]
+        public string? Shard { get; init; }
         [CommandOption("--stop-after-chunks <N>", IsHidden = true), Description("Testing: stop (exit 2) after N chunks, as if interrupted")]
         public int StopAfterChunks { get; init; }
 
@@ -40,6 +42,9 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
             if (Format is not (null or "csv" or "jsonl")) return ValidationResult.Error($"--format must be csv or jsonl, got '{Format}'");
             if (Faces is not ("largest" or "all")) return ValidationResult.Error($"--faces must be largest or all, got '{Faces}'");
             if (MaxFaces < 1) return ValidationResult.Error($"--max-faces must be ≥ 1, got {MaxFaces}");
+            if (Shard is not null)
+                try { Scoring.Shard.Parse(Shard); }
+                catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             if (Faces == "all" && IsPipeline)
                 return ValidationResult.Error("--faces all needs an .onnx model: a saved pipeline scores one face per row");
             return base.Validate();
@@ -59,7 +64,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         var jsonLines = s.Format == "jsonl" || (s.Format is null && Path.GetExtension(s.Output).ToLowerInvariant() is ".jsonl" or ".ndjson");
         var run = new CsvScoringRun(new CsvScoringRun.Options(input, imageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
             $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}|{s.Landmarks}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
-            listing ? ImageListing.PathBase : null));
+            listing ? ImageListing.PathBase : null, s.Shard is null ? null : Shard.Parse(s.Shard)));
         console.MarkupLine($"Scoring {Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Input)).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
         long failed = 0, noFace = 0, written = 0;
         var result = run.Run(console, signals.Token, rows =>

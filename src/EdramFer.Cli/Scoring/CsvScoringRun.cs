@@ -27,12 +27,13 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
     /// <param name="StopAfterChunks">testing: stop as if interrupted after this many chunks (0 = never)</param>
     /// <param name="NumericColumn">with it, the output is JSON Lines (one object per record, these columns as numbers) instead of CSV</param>
     /// <param name="PathBase">where relative image paths resolve; null: the CSV's folder</param>
+    /// <param name="Shard">only this slice of the rows, its output marked for <see cref="ShardMerge"/>; null: every row</param>
     public sealed record Options(string Input, string ImageColumn, int ChunkSize, string Verb, string? Output = null, bool Resume = false,
-        string Identity = "", int StopAfterChunks = 0, Func<int, bool>? NumericColumn = null, string? PathBase = null);
+        string Identity = "", int StopAfterChunks = 0, Func<int, bool>? NumericColumn = null, string? PathBase = null, Shard? Shard = null);
 
     /// <summary>How the run ended.</summary>
     /// <param name="Rows">rows handled, those of an earlier interrupted run included</param>
-    /// <param name="Total">rows in the input</param>
+    /// <param name="Total">rows in the input (in the shard's slice with --shard)</param>
     /// <param name="Interrupted">stopped early (state kept when there is an output file)</param>
     /// <param name="Elapsed">time of this run</param>
     public sealed record Result(long Rows, long Total, bool Interrupted, TimeSpan Elapsed);
@@ -48,8 +49,11 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
         Func<IReadOnlyList<string>, IReadOnlyList<string>>? outputHeader = null)
     {
         var input = Path.GetFullPath(options.Input);
-        var total = CsvInput.CountRows(input, options.ImageColumn); // also refuses a malformed file before any row is scored
+        var inputRows = CsvInput.CountRows(input, options.ImageColumn); // also refuses a malformed file before any row is scored
         using var reader = new CsvInput(input, options.ImageColumn, w => console.MarkupLine($"[yellow]warning:[/] {w.EscapeMarkup()}"), options.PathBase);
+        var (from, to) = options.Shard?.Rows(inputRows) ?? (0, inputRows);
+        for (var i = 0L; i < from; i++) reader.Next(); // the rows of the shards before this one
+        var total = to - from;
         if (options.Output is null) return Loop(console, cancel, reader, total, 0, handle, (_, _) => { });
 
         var output = Path.GetFullPath(options.Output);
@@ -76,15 +80,31 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
             text.Flush();
             stream.Flush(flushToDisk: true);
             var hash = fingerprint.Advance(reader.ConsumedBytes);
-            WriteAtomically(progressPath, JsonSerializer.Serialize(new Progress(input, options.Identity, done, stream.Length, reader.ConsumedBytes, hash)));
+            WriteAtomically(progressPath, JsonSerializer.Serialize(new Progress(input, ProgressIdentity, done, stream.Length, reader.ConsumedBytes, hash)));
         });
         csv.Dispose();
         text.Dispose(); // flushes and closes the partial file before it is renamed
         if (result.Interrupted) return result;
         File.Move(partial, output, overwrite: true);
         File.Delete(progressPath);
+        if (options.Shard is { } shard)
+            ShardRecord.Write(output, shard, inputRows, InputFingerprint.Of(input, new FileInfo(input).Length)!, options.Identity,
+                jsonLines is null ? HeaderBytes(header) : 0);
         return result;
     }
+
+    /// <summary>Bytes of the header record as the run writes it (what a merge keeps from the first shard only).</summary>
+    private static long HeaderBytes(string[] header)
+    {
+        using var memory = new MemoryStream();
+        using (var text = new StreamWriter(memory, new UTF8Encoding(false), leaveOpen: true))
+        using (var csv = CsvWriter.Create(text, null, leaveOpen: true))
+            csv.WriteRecord(header);
+        return memory.Length;
+    }
+
+    /// <summary>The identity a resume checks: the model and options, and the shard.</summary>
+    private string ProgressIdentity => options.Shard is { } shard ? $"{options.Identity}|shard {shard}" : options.Identity;
 
     private Result Loop(IAnsiConsole console, CancellationToken cancel, CsvInput reader, long total, long skipped,
         Func<IReadOnlyList<CsvInput.Row>, IReadOnlyList<IReadOnlyList<string>>> handle, Action<IReadOnlyList<IReadOnlyList<string>>, long> checkpoint)
@@ -104,7 +124,7 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
                 while (!interrupted)
                 {
                     rows.Clear();
-                    while (rows.Count < chunkSize && reader.Next() is { } row) rows.Add(row);
+                    while (rows.Count < chunkSize && done + rows.Count < total && reader.Next() is { } row) rows.Add(row);
                     if (rows.Count == 0) break;
                     var records = handle(rows);
                     done += rows.Count;
@@ -133,7 +153,7 @@ internal sealed class CsvScoringRun(CsvScoringRun.Options options)
         }
         var saved = JsonSerializer.Deserialize<Progress>(File.ReadAllText(progressPath))
                     ?? throw new InvalidDataException($"--resume: '{progressPath}' is empty; delete it or run without --resume");
-        if (saved.Input != input || saved.Identity != options.Identity)
+        if (saved.Input != input || saved.Identity != ProgressIdentity)
             throw new InvalidOperationException($"--resume: '{progressPath}' belongs to another input, model or options; delete it or run without --resume");
         if (InputFingerprint.Of(input, saved.InputBytes) != saved.InputSha256)
             throw new InvalidOperationException($"--resume: the first {saved.InputBytes:N0} bytes of '{input}' (the {saved.Rows:N0} rows already scored) " +
