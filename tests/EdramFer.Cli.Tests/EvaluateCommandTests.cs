@@ -47,7 +47,7 @@ public class EvaluateCommandTests
         File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path,label", .. lines]);
 
         var (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "in.csv", "--detector", "none",
-            "--batch-size", "8", "--report", "metrics.json");
+            "--batch-size", "8", "--report", "metrics.json", "--reliability-plot", "reliability.png");
         Assert.True(code == 0, output);
         var report = ReadReport(Path.Combine(dir, "metrics.json"));
 
@@ -78,6 +78,13 @@ public class EvaluateCommandTests
         for (var t = 0; t < classes; t++)
             Assert.Equal(confusion[t, t] / (4.0 + t), perClass.GetProperty(TestModels.Labels[t]).GetDouble(), 12);
         Assert.False(report.TryGetProperty("valence_rmse", out _), "no valence column, no valence metric");
+        // Calibration: 15 bins of the top probability, ECE recomputed from the direct ONNX Runtime loop.
+        var top = Enumerable.Range(0, rows.Count).Select(i => ((double)direct[i].Probabilities.Max(),
+            TestModels.Labels[Array.IndexOf(direct[i].Probabilities, direct[i].Probabilities.Max())] == rows[i].Label)).ToList();
+        Assert.Equal(Contracts.Calibration.ExpectedCalibrationError(Contracts.Calibration.Bins(top)), report.GetProperty("expected_calibration_error").GetDouble(), 5);
+        Assert.Equal(15, report.GetProperty("reliability").GetArrayLength());
+        Assert.Equal(rows.Count, report.GetProperty("reliability").EnumerateArray().Sum(b => b.GetProperty("count").GetInt64()));
+        using (var plot = OpenCvSharp.Cv2.ImRead(Path.Combine(dir, "reliability.png"))) Assert.False(plot.Empty());
 
         var flat = System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
         Assert.Contains($"1 of {rows.Count + 1} rows failed preprocessing and are excluded", flat);

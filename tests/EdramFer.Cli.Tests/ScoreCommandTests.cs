@@ -141,6 +141,30 @@ public class ScoreCommandTests
         Assert.Equal("", row["error"]);
     }
 
+    /// <summary>--min-confidence: a face whose top probability is below it is uncertain, with its scores and no label.</summary>
+    [Fact]
+    public void Score_MinConfidence_LowTopProbabilityUncertainWithScoresNoLabel()
+    {
+        var dir = TestModels.TempFolder("score-uncertain");
+        ScoreReliabilityTests.SyntheticCsv(dir, 32);
+        string[] Args(string output, params string[] more) =>
+            ["score", "--model", TestModels.Small, "--input", "in.csv", "--output", output, "--detector", "none", .. more];
+        List<float> Top(List<Dictionary<string, string>> rows) =>
+            rows.Select(r => TestModels.Labels.Max(l => float.Parse(r["score_" + l], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(0, Edram(dir, Args("all.csv")).Code);
+        var plain = ReadCsv(Path.Combine(dir, "all.csv"));
+        var threshold = Top(plain).Order().ElementAt(16); // the median: half the rows below it
+        var (code, output) = Edram(dir, Args("out.csv", "--min-confidence", threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.True(code == 0, output);
+        var rows = ReadCsv(Path.Combine(dir, "out.csv"));
+        var top = Top(rows);
+        Assert.Equal(Top(plain), top); // the scores are kept
+        foreach (var (row, (p, before)) in rows.Zip(top.Zip(plain)))
+            Assert.Equal(p < threshold ? ("uncertain", "") : ("ok", before["label"]), (row["status"], row["label"]));
+        Assert.Equal(16, rows.Count(r => r["status"] == "uncertain"));
+        Assert.Contains("16 uncertain", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
+    }
+
     [Fact]
     public void Score_NoFacePolicyOutsideTheVocabulary_ExitsOneListingTheNames()
     {

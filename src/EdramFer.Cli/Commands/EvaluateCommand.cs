@@ -30,6 +30,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string LabelColumn { get; init; } = "label";
         [CommandOption("--report <JSON>"), Description("Write the metrics to this JSON file")]
         public string? Report { get; init; }
+        [CommandOption("--reliability-plot <PNG>"), Description("Draw the reliability diagram (accuracy against confidence, 15 bins) to this PNG")]
+        public string? ReliabilityPlot { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -43,7 +45,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     private const string ArousalColumn = "arousal";
 
     /// <summary>A row that was scored: true class index and the model's outputs.</summary>
-    private sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
+    internal sealed record Scored(string Label, float[] Probabilities, int Predicted, float Valence, float Arousal, float? TrueValence, float? TrueArousal);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation) =>
         CancellableRun.Execute(cancellation, signals => Run(s, console, signals));
@@ -98,8 +100,10 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         if (noFace > 0) console.MarkupLine($"[yellow]{noFace:N0} of {rows:N0} rows have no detected face (status no_face) and are excluded from every metric.[/]");
         if (scored.Count == 0) throw new InvalidDataException($"none of the {rows:N0} rows could be scored: no metrics");
         var metrics = Evaluate(ml, labels, scored);
-        var values = Report(labels, metrics, scored, errors.Count, noFace, scoreVa && hasValence, scoreVa && hasArousal);
-        Print(console, labels, metrics, values, scored.Count, errors.Count, noFace, result.Elapsed);
+        var bins = EvaluateReport.Reliability(labels, scored);
+        var values = EvaluateReport.Values(labels, metrics, scored, errors.Count, noFace, scoreVa && hasValence, scoreVa && hasArousal, bins);
+        EvaluateReport.Print(console, labels, metrics, values, scored.Count, errors.Count, noFace, result.Elapsed);
+        if (s.ReliabilityPlot is { } plot) EvaluateReport.SaveReliabilityPlot(plot, bins, Path.GetFileName(s.Model));
         if (s.Report is { } path) WriteReport(console, path, values);
         return 0;
     }
@@ -182,83 +186,6 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         }).ToList(), definition);
         var keyed = ml.Transforms.MapLabelToKey("Label", labels, nameof(ScoredRow.LabelText)).Fit(data).Transform(data);
         return ml.MulticlassClassification.Evaluate(keyed, "Label", nameof(ScoredRow.Score), nameof(ScoredRow.PredictedLabel));
-    }
-
-    /// <summary>The report, keys as documented; per-class accuracy is null for a class with no rows.</summary>
-    private static Dictionary<string, object?> Report(IReadOnlyList<string> labels, MulticlassClassificationMetrics m, IReadOnlyList<Scored> scored,
-        int errors, int noFace, bool valence, bool arousal)
-    {
-        var counts = m.ConfusionMatrix.Counts;
-        var perClass = new Dictionary<string, double?>();
-        for (var i = 0; i < labels.Count; i++)
-            perClass[labels[i]] = counts[i].Sum() > 0 ? m.ConfusionMatrix.PerClassRecall[i] : null;
-        var report = new Dictionary<string, object?>
-        {
-            // The names of the trainer's metrics.json (ML.NET calls them micro and macro accuracy).
-            ["accuracy"] = m.MicroAccuracy,
-            ["mean_per_class_accuracy"] = m.MacroAccuracy,
-            ["log_loss"] = m.LogLoss,
-            ["per_class_accuracy"] = perClass,
-            ["labels"] = labels,
-            ["confusion_matrix"] = counts.Select(row => row.Select(c => (long)Math.Round(c)).ToArray()).ToArray(),
-            ["count"] = scored.Count,
-            ["errors"] = errors,
-            ["no_face"] = noFace,
-        };
-        foreach (var (name, on, pairs) in new[]
-                 {
-                     ("valence", valence, scored.Select(r => (r.Valence, r.TrueValence))),
-                     ("arousal", arousal, scored.Select(r => (r.Arousal, r.TrueArousal))),
-                 })
-        {
-            if (on && Agreement(pairs) is { } a)
-            {
-                report[name + "_rmse"] = a.Rmse;
-                report[name + "_ccc"] = double.IsFinite(a.Ccc) ? a.Ccc : null; // JSON has no NaN: constant values on both sides
-            }
-        }
-        return report;
-    }
-
-    /// <summary>RMSE and Lin's concordance (the trainer's definitions) over the rows with a true value; null when there is none.</summary>
-    private static (double Rmse, double Ccc)? Agreement(IEnumerable<(float Predicted, float? Truth)> pairs)
-    {
-        var xs = pairs.Where(p => p.Truth.HasValue && !float.IsNaN(p.Predicted)).Select(p => ((double)p.Truth!.Value, (double)p.Predicted)).ToArray();
-        return xs.Length == 0 ? null : (ClassificationMetrics.Rmse(xs), ClassificationMetrics.Ccc(xs));
-    }
-
-    private static void Print(IAnsiConsole console, IReadOnlyList<string> labels, MulticlassClassificationMetrics m, Dictionary<string, object?> report,
-        int count, int errors, int noFace, TimeSpan elapsed)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var summary = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
-        summary.AddRow("rows evaluated", count.ToString("N0", inv));
-        summary.AddRow(errors > 0 ? "[yellow]rows failed (excluded)[/]" : "rows failed (excluded)", errors.ToString("N0", inv));
-        summary.AddRow(noFace > 0 ? "[yellow]rows without a face (excluded)[/]" : "rows without a face (excluded)", noFace.ToString("N0", inv));
-        summary.AddRow("accuracy", m.MicroAccuracy.ToString("P2", inv));
-        summary.AddRow("mean per-class accuracy", m.MacroAccuracy.ToString("P2", inv));
-        summary.AddRow("log-loss", m.LogLoss.ToString("F4", inv));
-        foreach (var key in new[] { "valence_rmse", "valence_ccc", "arousal_rmse", "arousal_ccc" })
-            if (report.TryGetValue(key, out var v) && v is double d)
-                summary.AddRow(key.Replace('_', ' '), d.ToString("F4", inv));
-        console.Write(summary);
-
-        // Rows: truth; columns: prediction; then how many rows of that class and its accuracy (recall).
-        var matrix = new Table().Title("confusion matrix (rows: true class, columns: predicted)").AddColumn("true \\ predicted");
-        foreach (var l in labels) matrix.AddColumn(new TableColumn(l.EscapeMarkup()).RightAligned());
-        matrix.AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
-        var counts = m.ConfusionMatrix.Counts;
-        for (var i = 0; i < labels.Count; i++)
-        {
-            var total = counts[i].Sum();
-            var cells = new List<string> { labels[i].EscapeMarkup() };
-            cells.AddRange(counts[i].Select((c, j) => i == j ? $"[green]{c:0}[/]" : c.ToString("0", inv)));
-            cells.Add(total.ToString("0", inv));
-            cells.Add(total > 0 ? m.ConfusionMatrix.PerClassRecall[i].ToString("P1", inv) : "-");
-            matrix.AddRow(cells.ToArray());
-        }
-        console.Write(matrix);
-        console.MarkupLine($"Evaluated {count:N0} rows in {elapsed.TotalSeconds:F1} s{(errors > 0 ? $"; [yellow]{errors:N0} failed rows excluded[/]" : "")}");
     }
 
     private sealed class LabelRow

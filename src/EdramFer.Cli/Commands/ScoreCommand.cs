@@ -31,6 +31,8 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public bool Landmarks { get; init; }
         [CommandOption("--max-faces <N>"), DefaultValue(16), Description("With --faces all: at most N faces per image, the largest")]
         public int MaxFaces { get; init; } = 16;
+        [CommandOption("--min-confidence <P>"), DefaultValue(0f), Description("A face whose top probability is below P gets status uncertain and no label (scores kept); 0 = always a label")]
+        public float MinConfidence { get; init; }
         [CommandOption("--shard <K/N>"), Description("Score only slice K of N (rows K·M/N to (K+1)·M/N, 0 ≤ K < N); edram merge joins the shard outputs")]
         public string? Shard { get; init; }
         [CommandOption("--stop-after-chunks <N>", IsHidden = true), Description("Testing: stop (exit 2) after N chunks, as if interrupted")]
@@ -42,6 +44,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
             if (Format is not (null or "csv" or "jsonl")) return ValidationResult.Error($"--format must be csv or jsonl, got '{Format}'");
             if (Faces is not ("largest" or "all")) return ValidationResult.Error($"--faces must be largest or all, got '{Faces}'");
             if (MaxFaces < 1) return ValidationResult.Error($"--max-faces must be ≥ 1, got {MaxFaces}");
+            if (MinConfidence is < 0 or >= 1) return ValidationResult.Error($"--min-confidence must be in [0, 1), got {MinConfidence}");
             if (Shard is not null)
                 try { Scoring.Shard.Parse(Shard); }
                 catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
@@ -60,13 +63,13 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         using var scorer = s.OpenScorer();
         var (input, imageColumn, listing) = (s.Input, s.ImageColumn, ImageListing.Applies(s.Input));
         if (listing) (input, imageColumn) = (ImageListing.Write(s.Input, s.Output).Csv, "path");
-        var columns = new ScoreColumns(scorer.Labels, imageColumn, s.Landmarks);
+        var columns = new ScoreColumns(scorer.Labels, imageColumn, s.Landmarks, s.MinConfidence);
         var jsonLines = s.Format == "jsonl" || (s.Format is null && Path.GetExtension(s.Output).ToLowerInvariant() is ".jsonl" or ".ndjson");
         var run = new CsvScoringRun(new CsvScoringRun.Options(input, imageColumn, s.ChunkSize, "scoring", s.Output, s.Resume,
-            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}|{s.Landmarks}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
+            $"{s.ModelIdentity()}|{s.OptionsIdentity()}|{s.Faces}|{s.MaxFaces}|{jsonLines}|{s.Landmarks}|{s.MinConfidence}", s.StopAfterChunks, jsonLines ? columns.IsNumeric : null,
             listing ? ImageListing.PathBase : null, s.Shard is null ? null : Shard.Parse(s.Shard)));
         console.MarkupLine($"Scoring {Path.GetFileName(Path.TrimEndingDirectorySeparator(s.Input)).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
-        long failed = 0, noFace = 0, written = 0;
+        long failed = 0, noFace = 0, uncertain = 0, written = 0;
         var result = run.Run(console, signals.Token, rows =>
         {
             var paths = rows.Select(r => r.ResolvedPath).ToList();
@@ -74,6 +77,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
             var records = rows.SelectMany((row, k) => faces[k].Select(face => columns.Record(row, face))).ToList();
             failed += records.Count(r => r[columns.StatusIndex] == RowStatus.Error);
             noFace += records.Count(r => r[columns.StatusIndex] == RowStatus.NoFace);
+            uncertain += records.Count(r => r[columns.StatusIndex] == RowStatus.Uncertain);
             written += records.Count;
             return records;
         }, columns.Header);
@@ -85,7 +89,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         }
         if (listing) File.Delete(ImageListing.PathFor(s.Output));
         var faces = s.Faces == "all" ? $"{written:N0} face rows of " : "";
-        console.MarkupLine($"Wrote {faces}{result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face in this run) in {result.Elapsed.TotalSeconds:F1} s");
+        console.MarkupLine($"Wrote {faces}{result.Rows:N0} rows to {Path.GetFullPath(s.Output).EscapeMarkup()} ({failed:N0} with errors, {noFace:N0} without a face{(s.MinConfidence > 0 ? $", {uncertain:N0} uncertain" : "")} in this run) in {result.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
 }

@@ -15,12 +15,15 @@ internal sealed class ScoreColumns
 {
     private readonly List<string> _extras;
     private readonly bool _landmarks;
+    private readonly float _minConfidence;
     private readonly List<string> _header;
 
     /// <param name="landmarks">Add the five facial points (<see cref="OutputSchema.LandmarkColumns"/>) after the result columns.</param>
-    public ScoreColumns(IReadOnlyList<string> labels, string imageColumn, bool landmarks = false)
+    /// <param name="minConfidence">A scored row whose top probability is below it gets status uncertain and no label (scores kept); 0: never.</param>
+    public ScoreColumns(IReadOnlyList<string> labels, string imageColumn, bool landmarks = false, float minConfidence = 0)
     {
         _landmarks = landmarks;
+        _minConfidence = minConfidence;
         Labels = labels;
         ImageColumn = imageColumn;
         Fixed = ["path", .. OutputSchema.Columns(labels), .. landmarks ? OutputSchema.LandmarkColumns : []];
@@ -65,11 +68,13 @@ internal sealed class ScoreColumns
         string[] box = r.Face is { } f ? [Int(f.X), Int(f.Y), Int(f.Width), Int(f.Height)] : ["", "", "", ""];
         var detected = r.Face is not null && r.Detector is not (null or DetectorKind.None);
         var faceCount = r.FaceCount < 0 ? "" : Int(r.FaceCount);
+        var (status, label) = (row.PathError is null ? r.Status : RowStatus.Error, r.Label);
+        if (status == RowStatus.Ok && r.Probabilities.Max() < _minConfidence) (status, label) = (RowStatus.Uncertain, "");
         return
         [
-            row.Path, row.PathError is null ? r.Status : RowStatus.Error, error, faceCount, r.Face is null ? "" : Int(r.FaceIndex), .. box,
+            row.Path, status, error, faceCount, r.Face is null ? "" : Int(r.FaceIndex), .. box,
             r.Detector is { } k ? FaceDetectionChain.Name(k) : "", detected ? Number(r.Face!.Value.Score) : "",
-            r.Label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. Landmarks(r.Face),
+            label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. Landmarks(r.Face),
             .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
         ];
     }
