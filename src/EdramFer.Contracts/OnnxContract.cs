@@ -63,6 +63,8 @@ public static class OnnxContract
         public const string BestEpoch = "edram.best_epoch";
         /// <summary>Whether the graph averages each image with its mirror (true | false).</summary>
         public const string FlipAveraging = "edram.flip_averaging";
+        /// <summary>The temperature the graph divides the logits by before the softmax (1: none).</summary>
+        public const string Temperature = "edram.temperature";
     }
 
     /// <summary>A boolean metadata value: "true" (any case, trimmed) is true; anything else, or no value, false.</summary>

@@ -172,6 +172,33 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Equal("false", plainSession.ModelMetadata.CustomMetadataMap["edram.flip_averaging"]);
     }
 
+    /// <summary>
+    /// Temperature T in the graph: each step's probabilities are softmax(logits / T) — recomputed here from the T = 1
+    /// export as softmax(log p / T) (log p differs from the logits by a constant per row) — recorded as edram.temperature;
+    /// with mirror averaging each branch is scaled before the mean, as TorchSharp's parity run computes.
+    /// </summary>
+    [Fact]
+    public void Export_Temperature_ScalesEveryStepsLogitsBeforeTheSoftmax()
+    {
+        using var model = EdramOnnxExporter.CreateRandomModel(EdramConfig.Cpu with { Steps = 3 }, seed: 21);
+        var plain = EdramOnnxExporter.Export(model, null, File("t1.onnx")).Path;
+        var report = EdramOnnxExporter.Export(model, null, File("t2.onnx"), new OnnxExportOptions { Temperature = 0.5 });
+        AssertParity(report.Parity);
+        AssertParity(EdramOnnxExporter.Export(model, null, File("t2flip.onnx"), new OnnxExportOptions { Temperature = 0.5, FlipAveraging = true }).Parity);
+        using var x = EdramOnnxExporter.ParityImages(100, 4, 5);
+        var before = EdramOnnxExporter.RunOnnx(plain, x)[OnnxContract.StepProbabilitiesName];
+        var after = EdramOnnxExporter.RunOnnx(report.Path, x)[OnnxContract.StepProbabilitiesName];
+        for (int row = 0; row < before.Length / Fer.Length; row++)
+        {
+            var expected = Calibration.Softmax(before.AsSpan(row * Fer.Length, Fer.Length).ToArray().Select(p => MathF.Log(p)).ToArray(), 0.5);
+            for (int k = 0; k < Fer.Length; k++)
+                Assert.True(Math.Abs(expected[k] - after[row * Fer.Length + k]) <= 1e-5, $"row {row} class {k}: {expected[k]} vs {after[row * Fer.Length + k]}");
+        }
+        using var session = new InferenceSession(report.Path);
+        Assert.Equal("0.5", session.ModelMetadata.CustomMetadataMap["edram.temperature"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => EdramOnnxExporter.Export(model, null, File("t0.onnx"), new OnnxExportOptions { Temperature = 0 }));
+    }
+
     [Fact]
     public void Export_FlipAveraging_RecordsTheMirrorAveragedAccuracy()
     {

@@ -40,6 +40,12 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
          Description("Detector chain recorded in the model for scoring raw photos (ssd, yunet, haar, none). Default: the training run's. " +
                      "A model trained on face crops (--detector none) needs one to score uncropped photos.")]
         public string? InferenceDetector { get; init; }
+        [CommandOption("--calibrate"), Description("Temperature scaling: fit T on the run's validation split and divide the logits by it in the graph (edram.temperature)")]
+        public bool Calibrate { get; init; }
+        [CommandOption("--calibration-data <SPEC>"), Description("Dataset whose validation split --calibrate uses (default: the run's own, e.g. fer2013:../shared/data/fer2013)")]
+        public string? CalibrationData { get; init; }
+        [CommandOption("--cache <DIR>"), Description("Preprocessed-image cache for --calibrate (default: a folder in the system temp)")]
+        public string? Cache { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -48,6 +54,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
                 return ValidationResult.Error("Give exactly one of --checkpoint <file or run folder> and --random <paper|cpu>");
             if (Opset is < 16 or > 21) return ValidationResult.Error($"--opset must be 16 to 21, got {Opset}");
             if (WeightsOnly != null && Checkpoint == null) return ValidationResult.Error("--weights-only needs --checkpoint");
+            if ((Calibrate || CalibrationData != null) && Checkpoint == null) return ValidationResult.Error("--calibrate needs --checkpoint (a trained model)");
             try { if (InferenceDetector != null) DetectorSettings.ParseChain(InferenceDetector); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
@@ -68,6 +75,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
             var path = Training.Train.Checkpoint.Resolve(s.Checkpoint!);
             console.MarkupLine($"Checkpoint [blue]{path.EscapeMarkup()}[/]");
             var (state, model) = Training.Train.Checkpoint.LoadModel(path);
+            if (s.Calibrate || s.CalibrationData != null) options = options with { Temperature = Calibrate(s, state, model, cancellation) };
             if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
             else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
                 console.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
@@ -89,6 +97,16 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
         console.MarkupLine($"Wrote [green]{report.Path.EscapeMarkup()}[/]: {report.Bytes / 1e6:F1} MB, opset {report.Opset}, {report.Nodes} nodes, " +
                            $"{report.InitializerElements / 1e6:F1} M stored values; parity on {report.Parity.Images} images within 1e-4.");
         return 0;
+    }
+
+    /// <summary>The temperature fitted on the validation split the run selected its epochs on (its training preprocessing).</summary>
+    double Calibrate(Settings s, TrainState state, EdramNet model, CancellationToken cancel)
+    {
+        var cache = s.Cache ?? Path.Combine(Path.GetTempPath(), "edram-calibration-cache");
+        var set = TemperatureFit.ValidationSet(state, s.CalibrationData, cache, cancel);
+        var t = TemperatureFit.Fit(model, set, s.FlipAveraging, cancel: cancel);
+        console.MarkupLine($"Temperature [green]{t:0.###}[/] fitted on {set.Count:N0} validation images{(s.FlipAveraging ? " (both branches)" : "")}");
+        return t;
     }
 
     /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (no face: rejected, no label).</summary>

@@ -19,9 +19,11 @@ internal sealed partial class EdramGraphWriter
     private readonly EdramConfig c;
     private readonly bool _fold;
     private readonly bool _flipAveraging;
+    private readonly double _temperature;
 
-    private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging)
+    private EdramGraphWriter(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging, double temperature)
     {
+        _temperature = temperature;
         g = new OnnxGraphBuilder(opset);
         m = model;
         c = model.Config;
@@ -34,9 +36,9 @@ internal sealed partial class EdramGraphWriter
     /// the network runs on the image and its mirror (one batch of 2N) and the outputs are averaged, see
     /// <see cref="OnnxExportOptions.FlipAveraging"/>.
     /// </summary>
-    public static OnnxGraphBuilder Write(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging = false)
+    public static OnnxGraphBuilder Write(EdramNet model, int opset, bool foldBatchNorm, bool flipAveraging = false, double temperature = 1)
     {
-        var w = new EdramGraphWriter(model, opset, foldBatchNorm, flipAveraging);
+        var w = new EdramGraphWriter(model, opset, foldBatchNorm, flipAveraging, temperature);
         using (no_grad()) w.WriteGraph();
         return w.g;
     }
@@ -72,6 +74,7 @@ internal sealed partial class EdramGraphWriter
             if (t < c.Steps - 1) (h2, c2) = Lstm("localiser_rnn", m.localiserRnn, h1, h2, c2);
             string logits;
             using (g.Scope("mlp")) logits = Mlp(h1, t);                       // (N, C)
+            if (_temperature != 1) logits = g.Op("Div", "calibrated", [logits, g.Initializer("temperature", [(float)_temperature])]);
             probs.Add(g.Op("Softmax", "probabilities", [logits], MakeAttribute("axis", 1L)));
             thetas.Add(theta);
             if (t == c.Steps - 1)

@@ -13,10 +13,10 @@ public static partial class EdramOnnxExporter
     /// Runs <paramref name="onnxPath"/> with ONNX Runtime and <paramref name="model"/> (eval, no grad) on the same batch
     /// and returns the largest absolute difference per output. Throws when the file lacks an output of the contract.
     /// </summary>
-    public static OnnxParity Compare(EdramNet model, string onnxPath, Tensor input, bool flipAveraging = false)
+    public static OnnxParity Compare(EdramNet model, string onnxPath, Tensor input, bool flipAveraging = false, double temperature = 1)
     {
         var onnx = RunOnnx(onnxPath, input);
-        var torchOut = RunTorch(model, input, flipAveraging);
+        var torchOut = RunTorch(model, input, flipAveraging, temperature);
         var diffs = new Dictionary<string, double>();
         foreach (var name in OnnxContract.OutputNames)
         {
@@ -37,9 +37,10 @@ public static partial class EdramOnnxExporter
 
     /// <summary>
     /// The four contract outputs of TorchSharp eval on <paramref name="input"/>, flattened row-major; with
-    /// <paramref name="flipAveraging"/> averaged with the mirrored input's (see <see cref="OnnxExportOptions.FlipAveraging"/>).
+    /// <paramref name="flipAveraging"/> averaged with the mirrored input's (see <see cref="OnnxExportOptions.FlipAveraging"/>),
+    /// the logits divided by <paramref name="temperature"/> before the softmax.
     /// </summary>
-    public static Dictionary<string, float[]> RunTorch(EdramNet model, Tensor input, bool flipAveraging = false)
+    public static Dictionary<string, float[]> RunTorch(EdramNet model, Tensor input, bool flipAveraging = false, double temperature = 1)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -53,12 +54,13 @@ public static partial class EdramOnnxExporter
             using var output = model.forward(flipAveraging ? cat([x, x.flip(3)], 0) : x);
             long last = output.StepLogits.shape[1] - 1;
             Tensor Mean(Tensor t) => flipAveraging ? (t.narrow(0, 0, n) + t.narrow(0, n, n)) * 0.5f : t;
+            var logits = temperature == 1 ? output.StepLogits : output.StepLogits / (float)temperature;
             return new Dictionary<string, float[]>
             {
-                [OnnxContract.ProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.select(1, last).softmax(1))),
+                [OnnxContract.ProbabilitiesName] = EdramGraphWriter.Data(Mean(logits.select(1, last).softmax(1))),
                 [OnnxContract.ValenceArousalName] = EdramGraphWriter.Data(Mean(output.ValenceArousal.select(1, last))),
                 [OnnxContract.GlimpsesName] = EdramGraphWriter.Data(output.Thetas.narrow(0, 0, n)),
-                [OnnxContract.StepProbabilitiesName] = EdramGraphWriter.Data(Mean(output.StepLogits.softmax(2))),
+                [OnnxContract.StepProbabilitiesName] = EdramGraphWriter.Data(Mean(logits.softmax(2))),
             };
         }
         finally
@@ -85,7 +87,7 @@ public static partial class EdramOnnxExporter
     {
         using var scope = NewDisposeScope();
         var input = options.ValidationInput ?? ParityImages(model.Config.InputSize, options.ValidationBatch, options.ValidationSeed);
-        var parity = Compare(model, path, input, options.FlipAveraging);
+        var parity = Compare(model, path, input, options.FlipAveraging, options.Temperature);
         if (parity.Worst > options.Tolerance || double.IsNaN(parity.Worst))
             throw new InvalidDataException(
                 $"ONNX export '{displayPath}' does not reproduce TorchSharp within {options.Tolerance:G3} on {parity.Images} images: max abs diff {parity}.");

@@ -52,9 +52,12 @@ public static partial class EdramOnnxExporter
         model.eval();
         try
         {
-            var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm, options.FlipAveraging);
+            if (!(options.Temperature > 0) || !double.IsFinite(options.Temperature))
+                throw new ArgumentOutOfRangeException(nameof(options), options.Temperature, "Temperature must be a positive number.");
+            var graph = EdramGraphWriter.Write(model, options.Opset, options.FoldBatchNorm, options.FlipAveraging, options.Temperature);
             var meta = Metadata(model.Config, state);
             meta[Keys.FlipAveraging] = options.FlipAveraging ? "true" : "false";
+            meta[Keys.Temperature] = options.Temperature.ToString("R", CultureInfo.InvariantCulture);
             if (options.FlipAveraging)
             {
                 // edram.accuracy is the accuracy of what this graph computes: the mirror-averaged validation, when logged.

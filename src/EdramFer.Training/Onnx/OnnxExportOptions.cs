@@ -22,6 +22,13 @@ public sealed record OnnxExportOptions
     /// </summary>
     public bool FlipAveraging { get; init; }
 
+    /// <summary>
+    /// Temperature scaling: every step's logits are divided by it before the softmax (in each branch, before mirror
+    /// averaging). 1 leaves the model as trained; fitted on held-out data by <c>edram-train export --calibrate</c>.
+    /// Written to the metadata as <c>edram.temperature</c>.
+    /// </summary>
+    public double Temperature { get; init; } = 1;
+
     /// <summary>Largest absolute difference allowed between ONNX Runtime and TorchSharp on any output.</summary>
     public double Tolerance { get; init; } = 1e-4;
 
