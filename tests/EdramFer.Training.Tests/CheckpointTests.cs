@@ -15,7 +15,7 @@ public class CheckpointTests
         var opt = optim.Adam(net.parameters(), 1e-3);
         using var x = rand(4, 1, 100, 100);
         using var y = tensor(new long[] { 0, 1, 2, 0 });
-        void Step(EdramNet m, TorchSharp.Modules.Adam o)
+        void Step(EdramNet m, TorchSharp.Modules.OptimizerHelper o)
         {
             m.train(); o.zero_grad();
             using var out_ = m.forward(x);

@@ -41,12 +41,24 @@ public class TrainerTests
         AssertSameWeights(dir.File("a"), dir.File("b"));
     }
 
-    [Fact]
-    public void Run_InterruptedMidEpochThenResumed_EqualsUninterruptedRun()
+    /// <summary>
+    /// Also with the recipe options (AdamW's state, the per-batch cosine rate, smoothed targets): the resumed run rebuilds
+    /// the optimiser the run started with and continues on the same learning-rate curve.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Run_InterruptedMidEpochThenResumed_EqualsUninterruptedRun(bool recipe)
     {
         using var dir = new TempDir();
         var data = TestModels.WriteBlobDataset(Path.Combine(dir.Path, "data"), 20);
         var options = Options(data, 2);
+        if (recipe)
+            options = options with
+            {
+                Schedule = LearningRateSchedule.Cosine, WarmupEpochs = 0.5, WeightDecay = 0.05,
+                Loss = options.Loss with { LabelSmoothing = 0.1f },
+            };
         var straight = new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("straight")).Run(resume: false);
         Assert.True(straight.Completed);
 

@@ -47,6 +47,14 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [CommandOption("--last-step-loss"), Description("Cross-entropy on the last glimpse only (default: every glimpse)")]
         public bool LastStepLoss { get; init; }
         [CommandOption("--zoom-weight <W>"), DefaultValue(1f)] public float ZoomWeight { get; init; } = 1f;
+        [CommandOption("--schedule <NAME>"), DefaultValue("plateau"), Description("Learning rate: plateau (reduce on validation-loss plateau, the paper's) | cosine (warm-up, then cosine decay to 1e-5)")]
+        public string Schedule { get; init; } = "plateau";
+        [CommandOption("--warmup-epochs <E>"), DefaultValue(1.0), Description("Cosine schedule: epochs of linear warm-up")]
+        public double WarmupEpochs { get; init; } = 1;
+        [CommandOption("--weight-decay <W>"), DefaultValue(0.0), Description("Decoupled weight decay (AdamW); 0 = Adam")]
+        public double WeightDecay { get; init; }
+        [CommandOption("--label-smoothing <E>"), DefaultValue(0f), Description("Label smoothing of the cross-entropy targets (0 = none, e.g. 0.1)")]
+        public float LabelSmoothing { get; init; }
         [CommandOption("--affectnet-classes <N>"), DefaultValue(7)] public int AffectNetClasses { get; init; } = 7;
         [CommandOption("--classes <LIST>"), Description("csv: datasets: the classes, comma-separated, in output order (a label outside them is an error), or 'infer' to take the CSV's labels as they are")]
         public string? Classes { get; init; }
@@ -72,6 +80,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
                 && (list.Length < 2 || list.Distinct(StringComparer.OrdinalIgnoreCase).Count() != list.Length))
                 return ValidationResult.Error($"--classes needs at least two distinct names (or 'infer'), got '{Classes}'");
             if (BatchNormRecalibration < 0) return ValidationResult.Error($"--bn-recalibrate must be ≥ 0, got {BatchNormRecalibration}");
+            if (Schedule is not ("plateau" or "cosine")) return ValidationResult.Error($"--schedule must be plateau or cosine, got '{Schedule}'");
+            if (WarmupEpochs < 0 || WeightDecay < 0) return ValidationResult.Error("--warmup-epochs and --weight-decay must be ≥ 0");
+            if (LabelSmoothing is < 0 or >= 1) return ValidationResult.Error($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
@@ -96,7 +107,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
         Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         InferClasses = s.Classes == "infer",
-        Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight },
+        Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight, LabelSmoothing = s.LabelSmoothing },
+        Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay,
         MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         BatchNormRecalibrationBatches = s.BatchNormRecalibration,
     };

@@ -44,7 +44,7 @@ public static class Checkpoint
     const string Magic = "EDRAMCKPT1";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Save(string path, TrainState state, EdramNet model, Adam? optimizer)
+    public static void Save(string path, TrainState state, EdramNet model, OptimizerHelper? optimizer)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = path + ".tmp";
@@ -81,7 +81,7 @@ public static class Checkpoint
     }
 
     /// <summary>Loads state and a model built from the stored config; optionally the optimiser state into <paramref name="optimizer"/>.</summary>
-    public static (TrainState State, EdramNet Model) Load(string path, Func<EdramNet, Adam>? makeOptimizer, out Adam? optimizer)
+    public static (TrainState State, EdramNet Model) Load(string path, Func<EdramNet, OptimizerHelper>? makeOptimizer, out OptimizerHelper? optimizer)
     {
         using var r = Open(path);
         var state = ReadHeader(r, path);

@@ -19,6 +19,8 @@ public sealed record LossOptions
     public float TargetZoom { get; init; } = 0.35f;
     /// <summary>Weight of the squared zoom error (tEDRAM localisation weights [1,0,0,0,1,0]).</summary>
     public float ZoomWeight { get; init; } = 1f;
+    /// <summary>Label smoothing ε: the target is (1 − ε) on the true class plus ε spread evenly over all classes (0: none).</summary>
+    public float LabelSmoothing { get; init; }
     /// <summary>Weights of the valence and arousal squared errors (tEDRAM: 1.17, 0.83).</summary>
     public float[] ValenceArousalWeights { get; init; } = [1.17f, 0.83f];
 }
@@ -44,9 +46,10 @@ public static class EdramLoss
         using var scope = NewDisposeScope();
         var logits = output.StepLogits;                       // (B, T, C)
         long b = logits.shape[0], t = logits.shape[1], c = logits.shape[2];
-        Tensor ce = options.EveryStep
-            ? nn.functional.cross_entropy(logits.reshape(b * t, c), labels.repeat_interleave(t), weight: classWeights)
-            : nn.functional.cross_entropy(logits.select(1, t - 1), labels, weight: classWeights);
+        var (ceLogits, ceLabels) = options.EveryStep ? (logits.reshape(b * t, c), labels.repeat_interleave(t)) : (logits.select(1, t - 1), labels);
+        Tensor ce = options.LabelSmoothing > 0
+            ? SmoothedCrossEntropy(ceLogits, ceLabels, classWeights, options.LabelSmoothing)
+            : nn.functional.cross_entropy(ceLogits, ceLabels, weight: classWeights);
         var zooms = output.Zooms ?? output.Thetas.index_select(2, tensor(new long[] { 0, 4 }, device: logits.device)); // (B, T, 2)
         var zoom = (zooms - options.TargetZoom).square().sum(2).mean() * options.ZoomWeight;
         Tensor va = zeros(1, device: logits.device).squeeze();
@@ -62,5 +65,19 @@ public static class EdramLoss
         }
         var total = ce + zoom + va;
         return new LossTerms(total.MoveToOuterDisposeScope(), ce.MoveToOuterDisposeScope(), zoom.MoveToOuterDisposeScope(), va.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Class-weighted cross-entropy against smoothed targets, as PyTorch's cross_entropy(weight, label_smoothing) with
+    /// mean reduction: Σ_i [(1 − ε)·w_yi·(−log p_i,yi) + ε/C·Σ_c w_c·(−log p_i,c)] / Σ_i w_yi.
+    /// </summary>
+    internal static Tensor SmoothedCrossEntropy(Tensor logits, Tensor labels, Tensor classWeights, float epsilon)
+    {
+        using var scope = NewDisposeScope();
+        var logp = nn.functional.log_softmax(logits, 1);                     // (N, C)
+        var w = classWeights.index_select(0, labels);                          // (N)
+        var nll = -logp.gather(1, labels.unsqueeze(1)).squeeze(1) * w;         // (N)
+        var spread = -(logp * classWeights).sum(1) / logits.shape[1];          // (N)
+        return (((1 - epsilon) * nll + epsilon * spread).sum() / w.sum()).MoveToOuterDisposeScope();
     }
 }

@@ -17,7 +17,13 @@ public sealed record TrainOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Adam learning rate (seed paper: 1e-4).</summary>
     public double LearningRate { get; init; } = 1e-4;
-    /// <summary>Reduce-on-plateau on validation loss: factor, patience (epochs) and floor (seed: 0.333, 1, 1e-5).</summary>
+    /// <summary>How the learning rate changes: <see cref="LearningRateSchedule.Plateau"/> (the seed paper's) or <see cref="LearningRateSchedule.Cosine"/>.</summary>
+    public string Schedule { get; init; } = LearningRateSchedule.Plateau;
+    /// <summary>Cosine schedule: epochs of linear warm-up from 0 to <see cref="LearningRate"/> before the decay.</summary>
+    public double WarmupEpochs { get; init; } = 1;
+    /// <summary>Decoupled weight decay (AdamW); 0 keeps plain Adam.</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>Reduce-on-plateau on validation loss: factor, patience (epochs) and floor (seed: 0.333, 1, 1e-5); the floor is also the cosine schedule's end.</summary>
     public double PlateauFactor { get; init; } = 0.333;
     public int PlateauPatience { get; init; } = 1;
     public double MinLearningRate { get; init; } = 1e-5;

@@ -11,11 +11,11 @@ namespace EdramFer.Training.Train;
 public sealed partial class Trainer
 {
     /// <summary>What a run holds while it trains; <see cref="State"/> is what checkpoints save.</summary>
-    sealed class Session(EdramNet model, Adam optimizer, PreprocessedSet train, PreprocessedSet validation, string[] labels, Device device,
+    sealed class Session(EdramNet model, OptimizerHelper optimizer, PreprocessedSet train, PreprocessedSet validation, string[] labels, Device device,
         int batches, ThreadTuner? tuner, Tensor classWeights, Generator generator) : IDisposable
     {
         public EdramNet Model { get; } = model;
-        public Adam Optimizer { get; } = optimizer;
+        public OptimizerHelper Optimizer { get; } = optimizer;
         public PreprocessedSet Train { get; } = train;
         public PreprocessedSet Validation { get; } = validation;
         public string[] Labels { get; } = labels;
@@ -56,6 +56,11 @@ public sealed partial class Trainer
                 return null;
             }
             s.Tuner?.BeforeBatch();
+            if (opts.Schedule == LearningRateSchedule.Cosine)
+            {
+                s.State = s.State with { LearningRate = LearningRateSchedule.CosineAt(opts, epoch, b, s.Batches) };
+                SetLearningRate(s.Optimizer, s.State.LearningRate);
+            }
             var (loss, right) = TrainBatch(s, order.AsSpan(b * opts.BatchSize, opts.BatchSize), epoch, b);
             correct += right;
             lossSum += loss * opts.BatchSize;
@@ -122,7 +127,7 @@ public sealed partial class Trainer
     void EndEpoch(Session s, int epoch, EpochTally t, (ClassificationMetrics Plain, ClassificationMetrics Mirrored, EpochDiagnostics Diagnostics) v)
     {
         var opts = s.State.Options;
-        var state = Plateau(s.State, v.Plain.Loss, opts);
+        var state = opts.Schedule == LearningRateSchedule.Plateau ? Plateau(s.State, v.Plain.Loss, opts) : s.State;
         SetLearningRate(s.Optimizer, state.LearningRate);
         bool best = v.Plain.Accuracy > state.BestAccuracy;
         s.State = state with

@@ -102,11 +102,15 @@ public sealed partial class Trainer
         var device = ResolveDevice(_options.Device);
         var (dataset, train, val) = LoadData(cancel);
         var labels = dataset.Labels.ToArray();
-        EdramNet model; Adam optimizer; TrainState state;
-        Adam MakeOptimizer(EdramNet m) => optim.Adam(m.parameters(), _options.LearningRate);
+        EdramNet model; OptimizerHelper optimizer; TrainState state;
+        // Adam as in the paper; AdamW (decoupled weight decay) when a weight decay is asked for.
+        static OptimizerHelper MakeOptimizer(EdramNet m, TrainOptions o) => o.WeightDecay > 0
+            ? optim.AdamW(m.parameters(), o.LearningRate, weight_decay: o.WeightDecay)
+            : optim.Adam(m.parameters(), o.LearningRate);
         if (resume && File.Exists(LastPath))
         {
-            (state, model) = Checkpoint.Load(LastPath, MakeOptimizer, out var opt);
+            var saved = Checkpoint.ReadState(LastPath).Options; // the optimiser the run was started with
+            (state, model) = Checkpoint.Load(LastPath, m => MakeOptimizer(m, saved), out var opt);
             optimizer = opt!;
             if (!state.Labels.SequenceEqual(labels))
                 throw new InvalidDataException($"Cannot resume: the checkpoint's labels ({string.Join(",", state.Labels)}) differ from the dataset's ({string.Join(",", labels)}).");
@@ -117,7 +121,7 @@ public sealed partial class Trainer
             if (resume) throw new FileNotFoundException($"--resume: no checkpoint at {LastPath}.");
             manual_seed(_options.Seed);
             model = new EdramNet(_config with { Classes = labels.Length });
-            optimizer = MakeOptimizer(model);
+            optimizer = MakeOptimizer(model, _options);
             state = new TrainState
             {
                 Config = model.Config, Options = _options, Labels = labels,
@@ -157,7 +161,7 @@ public sealed partial class Trainer
         return s with { PlateauBadEpochs = bad };
     }
 
-    static void SetLearningRate(Adam optimizer, double lr)
+    static void SetLearningRate(OptimizerHelper optimizer, double lr)
     {
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
     }
