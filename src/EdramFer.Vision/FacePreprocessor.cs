@@ -179,7 +179,9 @@ public sealed class FacePreprocessor : IDisposable
             return found.Faces.Select((f, i) =>
             {
                 var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
-                var pixels = FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
+                var pixels = Options.Alignment == FaceAlignment.Eyes && f.Landmarks is { } points
+                    ? FaceAligner.AlignedGrey(image, points, size)
+                    : FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
                 return Done(PreprocessStatus.Ok, source, $"{source}: face found by {found.Detector} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}",
                     pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i };
             }).ToList();

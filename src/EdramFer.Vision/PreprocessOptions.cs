@@ -57,6 +57,9 @@ public sealed record PreprocessOptions
     /// </summary>
     public double Margin { get; init; } = 0.2;
 
+    /// <summary>How a detected face is framed: a box crop (default) or eye-aligned where the detector gives landmarks.</summary>
+    public FaceAlignment Alignment { get; init; } = FaceAlignment.None;
+
     /// <summary>
     /// What to do when no detector finds a face: by default nothing is scored (status no_face, no label); a centre or
     /// whole-image crop is an explicit choice. Without detection (already cropped faces) the whole image is used.
@@ -161,6 +164,7 @@ public sealed record PreprocessOptions
             [MetadataPrefix + "version"] = AlgorithmVersion,
             [MetadataPrefix + "detectors"] = FormatDetectors(Detectors),
             [MetadataPrefix + "margin"] = Margin.ToString("R", inv),
+            [MetadataPrefix + "alignment"] = Alignment == FaceAlignment.Eyes ? "eyes" : "none",
             [MetadataPrefix + "no_face_policy"] = NoFacePolicyNames.Format(NoFacePolicy),
             [MetadataPrefix + "output_size"] = OutputSize.ToString(inv),
             [MetadataPrefix + "clahe_clip_limit"] = ClaheClipLimit.ToString("R", inv),
@@ -195,6 +199,12 @@ public sealed record PreprocessOptions
                     : throw new FormatException($"Metadata '{key}' is '{value}', expected '{AlgorithmVersion}' (this build's preprocessing algorithm)"),
                 "detectors" => o with { Detectors = ParseDetectors(key, value) },
                 "margin" => o with { Margin = ParseDouble(key, value) },
+                "alignment" => o with { Alignment = value switch
+                {
+                    "none" => FaceAlignment.None,
+                    "eyes" => FaceAlignment.Eyes,
+                    _ => throw new FormatException($"Metadata '{key}' is '{value}', expected none or eyes"),
+                } },
                 "no_face_policy" => o with { NoFacePolicy = ParsePolicy(key, value) },
                 "output_size" => o with { OutputSize = ParseInt(key, value) },
                 "clahe_clip_limit" => o with { ClaheClipLimit = ParseDouble(key, value) },
