@@ -22,6 +22,8 @@ public class DetectorSettings : CommandSettings
     public string? Cascade { get; init; }
     [CommandOption("--no-face <POLICY>"), Description("When no face is found: reject (status no_face, no label) | centre | whole (score that crop) (default: reject; score/evaluate: the model's own)")]
     public string? NoFace { get; init; }
+    [CommandOption("--align <HOW>"), Description("Framing of a detected face: none (a square around the box) | eyes (eye line level, eyes where FER2013 has them; needs landmarks: yunet, dlib) (default: the model's own)")]
+    public string? Align { get; init; }
 
     public override ValidationResult Validate()
     {
@@ -36,11 +38,19 @@ public class DetectorSettings : CommandSettings
         var o = defaults ?? new PreprocessOptions();
         var detectors = Detector is null ? o.Detectors.Where(k => k != DetectorKind.None).ToArray() : ParseChain(Detector);
         var policy = NoFace is null ? o.NoFacePolicy : ParsePolicy(NoFace);
+        var alignment = Align?.ToLowerInvariant() switch
+        {
+            null => o.Alignment,
+            "none" => FaceAlignment.None,
+            "eyes" => FaceAlignment.Eyes,
+            _ => throw new ArgumentException($"--align must be none or eyes, got '{Align}'"),
+        };
         return o with
         {
             Detectors = detectors,
             // Without detection the image is already a face crop: use all of it.
             NoFacePolicy = detectors.Length == 0 ? NoFacePolicy.WholeImage : policy,
+            Alignment = alignment,
             SsdModelPath = SsdModel ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? o.SsdModelPath,
             SsdConfigPath = SsdConfig ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? o.SsdConfigPath,
             YuNetModelPath = YuNetModel ?? Environment.GetEnvironmentVariable("EDRAM_YUNET_MODEL") ?? o.YuNetModelPath,

@@ -165,6 +165,24 @@ public class ScoreCommandTests
         Assert.Contains("16 uncertain", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
     }
 
+    /// <summary>--align eyes crops the same detected faces differently (eye-aligned), so the scores change; boxes stay.</summary>
+    [SharedDataFact("muxspace_facial_expressions/images")]
+    public void Score_AlignEyes_SameFacesOtherCrops()
+    {
+        var dir = TestModels.TempFolder("score-align");
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path", .. TestModels.Muxspace(4)]);
+        string[] Args(string output, string align) =>
+            ["score", "--model", TestModels.Small, "--input", "in.csv", "--output", output, "--detector", "yunet", "--align", align];
+        Assert.Equal(0, Edram(dir, Args("none.csv", "none")).Code);
+        Assert.Equal(0, Edram(dir, Args("eyes.csv", "eyes")).Code);
+        var (none, eyes) = (ReadCsv(Path.Combine(dir, "none.csv")), ReadCsv(Path.Combine(dir, "eyes.csv")));
+        Assert.All(none.Zip(eyes), p => Assert.Equal((p.First["face_x"], p.First["face_width"]), (p.Second["face_x"], p.Second["face_width"])));
+        Assert.Contains(none.Zip(eyes), p => p.First["score_happy"] != p.Second["score_happy"]);
+        var (code, output) = Edram(dir, Args("bad.csv", "sideways"));
+        Assert.Equal(1, code);
+        Assert.Contains("--align must be none or eyes, got 'sideways'", output);
+    }
+
     [Fact]
     public void Score_NoFacePolicyOutsideTheVocabulary_ExitsOneListingTheNames()
     {

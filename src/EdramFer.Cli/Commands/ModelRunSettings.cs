@@ -30,7 +30,7 @@ public class ModelRunSettings : DetectorSettings
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be >= 1, got {BatchSize}");
         try { ParseGpu(); }
         catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
-        if (IsPipeline && (Detector ?? NoFace ?? SsdModel ?? SsdConfig ?? YuNetModel ?? Cascade) is not null)
+        if (IsPipeline && (Detector ?? NoFace ?? SsdModel ?? SsdConfig ?? YuNetModel ?? Cascade ?? Align) is not null)
             return ValidationResult.Error("--model is a pipeline .zip: its preprocessing is fixed; detector options apply to .onnx models only");
         if (IsPipeline && Gpu != "none")
             return ValidationResult.Error("--model is a pipeline .zip: it keeps the GPU settings it was built with (edram pipeline --gpu)");
@@ -79,5 +79,5 @@ public class ModelRunSettings : DetectorSettings
     public string ModelIdentity() => EdramModelInfo.Hash(Model);
 
     /// <summary>The options that change the output.</summary>
-    public string OptionsIdentity() => string.Join("|", ImageColumn, Detector, NoFace, SsdModel, SsdConfig, YuNetModel, Cascade);
+    public string OptionsIdentity() => string.Join("|", ImageColumn, Detector, NoFace, SsdModel, SsdConfig, YuNetModel, Cascade, Align);
 }

@@ -40,6 +40,8 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
          Description("Detector chain recorded in the model for scoring raw photos (ssd, yunet, haar, none). Default: the training run's. " +
                      "A model trained on face crops (--detector none) needs one to score uncropped photos.")]
         public string? InferenceDetector { get; init; }
+        [CommandOption("--inference-align <HOW>"), Description("Framing recorded in the model for scoring raw photos: none | eyes (eye-aligned crops where the detector gives landmarks)")]
+        public string? InferenceAlign { get; init; }
         [CommandOption("--calibrate"), Description("Temperature scaling: fit T on the run's validation split and divide the logits by it in the graph (edram.temperature)")]
         public bool Calibrate { get; init; }
         [CommandOption("--calibration-data <SPEC>"), Description("Dataset whose validation split --calibrate uses (default: the run's own, e.g. fer2013:../shared/data/fer2013)")]
@@ -54,6 +56,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
                 return ValidationResult.Error("Give exactly one of --checkpoint <file or run folder> and --random <paper|cpu>");
             if (Opset is < 16 or > 21) return ValidationResult.Error($"--opset must be 16 to 21, got {Opset}");
             if (WeightsOnly != null && Checkpoint == null) return ValidationResult.Error("--weights-only needs --checkpoint");
+            if (InferenceAlign is not (null or "none" or "eyes")) return ValidationResult.Error($"--inference-align must be none or eyes, got '{InferenceAlign}'");
             if ((Calibrate || CalibrationData != null) && Checkpoint == null) return ValidationResult.Error("--calibrate needs --checkpoint (a trained model)");
             try { if (InferenceDetector != null) DetectorSettings.ParseChain(InferenceDetector); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
@@ -77,6 +80,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
             var (state, model) = Training.Train.Checkpoint.LoadModel(path);
             if (s.Calibrate || s.CalibrationData != null) options = options with { Temperature = Calibrate(s, state, model, cancellation) };
             if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
+            if (s.InferenceAlign != null) state = WithPreprocess(state, p => p with { Alignment = s.InferenceAlign == "eyes" ? FaceAlignment.Eyes : FaceAlignment.None });
             else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
                 console.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
                                    "unless you pass --detector, or export with --inference-detector haar.[/]");
@@ -110,13 +114,16 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
     }
 
     /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (no face: rejected, no label).</summary>
-    static TrainState WithInferenceDetector(TrainState state, DetectorKind[] chain)
+    static TrainState WithInferenceDetector(TrainState state, DetectorKind[] chain) => WithPreprocess(state, p => p with
     {
-        var pre = PreprocessOptions.FromMetadata(state.Options.Preprocess) with
-        {
-            Detectors = chain,
-            NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.Reject,
-        };
+        Detectors = chain,
+        NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.Reject,
+    });
+
+    /// <summary>The state with its recorded preprocessing changed by <paramref name="change"/>.</summary>
+    static TrainState WithPreprocess(TrainState state, Func<PreprocessOptions, PreprocessOptions> change)
+    {
+        var pre = change(PreprocessOptions.FromMetadata(state.Options.Preprocess));
         return state with { Options = state.Options with { Preprocess = new Dictionary<string, string>(pre.ToMetadata()) } };
     }
 }
