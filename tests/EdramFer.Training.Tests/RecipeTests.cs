@@ -49,4 +49,17 @@ public class RecipeTests
         Assert.InRange(rates[^1], 1e-5, 1.1e-5);               // ends at the floor
         Assert.Equal((1e-3 + 1e-5) / 2, LearningRateSchedule.CosineAt(o, 5, 50, batches), 4); // half way through the decay
     }
+
+    [Fact]
+    public void WeightAverage_Update_MovesEachParameterTowardsTheModelAndCopiesBuffers()
+    {
+        using var model = EdramFer.Training.Onnx.EdramOnnxExporter.CreateRandomModel(EdramFer.Training.Model.EdramConfig.Cpu with { Steps = 2 }, seed: 3);
+        using var average = WeightAverage.Copy(model);
+        var before = average.parameters().Select(p => p.detach().clone()).ToList();
+        using (no_grad()) foreach (var p in model.parameters()) p.add_(1f);
+        WeightAverage.Update(average, model, 0.9);
+        foreach (var ((a, old), p) in average.parameters().Zip(before).Zip(model.parameters()))
+            Assert.True(a.allclose(old * 0.9 + p * 0.1, rtol: 1e-5, atol: 1e-6), "a ← 0.9·a + 0.1·p");
+        foreach (var (a, b) in average.buffers().Zip(model.buffers())) Assert.True(a.equal(b).all().item<bool>(), "buffers copied");
+    }
 }

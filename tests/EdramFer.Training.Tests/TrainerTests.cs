@@ -42,8 +42,9 @@ public class TrainerTests
     }
 
     /// <summary>
-    /// Also with the recipe options (AdamW's state, the per-batch cosine rate, smoothed targets): the resumed run rebuilds
-    /// the optimiser the run started with and continues on the same learning-rate curve.
+    /// Also with the recipe options (AdamW's state, the per-batch cosine rate, smoothed targets, the weight average): the
+    /// resumed run rebuilds the optimiser the run started with, continues on the same learning-rate curve and from the
+    /// saved average (the weights compared are the average's, which LoadModel returns for such a run).
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -56,7 +57,7 @@ public class TrainerTests
         if (recipe)
             options = options with
             {
-                Schedule = LearningRateSchedule.Cosine, WarmupEpochs = 0.5, WeightDecay = 0.05,
+                Schedule = LearningRateSchedule.Cosine, WarmupEpochs = 0.5, WeightDecay = 0.05, EmaDecay = 0.9,
                 Loss = options.Loss with { LabelSmoothing = 0.1f },
             };
         var straight = new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("straight")).Run(resume: false);

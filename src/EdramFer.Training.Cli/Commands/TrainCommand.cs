@@ -53,6 +53,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public double WarmupEpochs { get; init; } = 1;
         [CommandOption("--weight-decay <W>"), DefaultValue(0.0), Description("Decoupled weight decay (AdamW); 0 = Adam")]
         public double WeightDecay { get; init; }
+        [CommandOption("--ema-decay <D>"), DefaultValue(0.0), Description("Keep a moving average of the weights (e.g. 0.999) and validate, checkpoint and export it; 0 = off")]
+        public double EmaDecay { get; init; }
         [CommandOption("--label-smoothing <E>"), DefaultValue(0f), Description("Label smoothing of the cross-entropy targets (0 = none, e.g. 0.1)")]
         public float LabelSmoothing { get; init; }
         [CommandOption("--affectnet-classes <N>"), DefaultValue(7)] public int AffectNetClasses { get; init; } = 7;
@@ -81,6 +83,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
                 return ValidationResult.Error($"--classes needs at least two distinct names (or 'infer'), got '{Classes}'");
             if (BatchNormRecalibration < 0) return ValidationResult.Error($"--bn-recalibrate must be ≥ 0, got {BatchNormRecalibration}");
             if (Schedule is not ("plateau" or "cosine")) return ValidationResult.Error($"--schedule must be plateau or cosine, got '{Schedule}'");
+            if (EmaDecay is < 0 or >= 1) return ValidationResult.Error($"--ema-decay must be in [0, 1), got {EmaDecay}");
             if (WarmupEpochs < 0 || WeightDecay < 0) return ValidationResult.Error("--warmup-epochs and --weight-decay must be ≥ 0");
             if (LabelSmoothing is < 0 or >= 1) return ValidationResult.Error($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
@@ -108,7 +111,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         InferClasses = s.Classes == "infer",
         Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight, LabelSmoothing = s.LabelSmoothing },
-        Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay,
+        Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay, EmaDecay = s.EmaDecay,
         MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         BatchNormRecalibrationBatches = s.BatchNormRecalibration,
     };

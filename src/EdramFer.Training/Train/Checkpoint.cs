@@ -44,7 +44,8 @@ public static class Checkpoint
     const string Magic = "EDRAMCKPT1";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Save(string path, TrainState state, EdramNet model, OptimizerHelper? optimizer)
+    /// <summary>Writes state, weights, optimiser state and, when given, the averaged weights (<see cref="WeightAverage"/>).</summary>
+    public static void Save(string path, TrainState state, EdramNet model, OptimizerHelper? optimizer, EdramNet? average = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = path + ".tmp";
@@ -54,6 +55,7 @@ public static class Checkpoint
             w.Write(JsonSerializer.Serialize(state, Json));
             WriteBlock(w, s => model.save(s));
             WriteBlock(w, s => { if (optimizer != null) optimizer.save_state_dict(new BinaryWriter(s, Encoding.UTF8, leaveOpen: true)); });
+            WriteBlock(w, s => average?.save(s));
         }
         File.Move(tmp, path, overwrite: true);
     }
@@ -70,7 +72,7 @@ public static class Checkpoint
         var validation = state.Options.Validation is { } v && v.IndexOf(':') is > 0 and var vc
             ? $"{v[..vc]}:{Path.GetFileName(v[(vc + 1)..].TrimEnd('/', '\\'))}" : state.Options.Validation;
         var shipped = state with { Options = state.Options with { Dataset = dataset, Validation = validation, CacheDir = "" } };
-        Save(path, shipped, model, null);
+        Save(path, shipped, model, null); // the weights given (an averaged run's average, as LoadModel returns it)
     }
 
     /// <summary>Reads the state only (cheap: metadata for export and reports).</summary>
@@ -97,12 +99,32 @@ public static class Checkpoint
         return (state, model);
     }
 
-    /// <summary>Loads a model for inference (eval mode).</summary>
+    /// <summary>Loads a model for inference (eval mode): the averaged weights where the run kept them, else the trained ones.</summary>
     public static (TrainState State, EdramNet Model) LoadModel(string path)
     {
         var (state, model) = Load(path, null, out _);
+        if (LoadAverage(path, state) is { } average)
+        {
+            model.Dispose();
+            model = average;
+        }
         model.eval();
         return (state, model);
+    }
+
+    /// <summary>The averaged weights of a checkpoint (<see cref="WeightAverage"/>), or null when it holds none.</summary>
+    public static EdramNet? LoadAverage(string path, TrainState state)
+    {
+        using var r = Open(path);
+        ReadHeader(r, path);
+        ReadBlock(r);
+        ReadBlock(r);
+        if (r.BaseStream.Position >= r.BaseStream.Length) return null; // written before averaging existed
+        var bytes = ReadBlock(r);
+        if (bytes.Length == 0) return null;
+        var average = new EdramNet(state.Config);
+        using (var ms = new MemoryStream(bytes)) average.load(ms);
+        return average;
     }
 
     /// <summary>Resolves a checkpoint file or a run directory (best.ckpt, else last.ckpt).</summary>

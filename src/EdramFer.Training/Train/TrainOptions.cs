@@ -21,6 +21,8 @@ public sealed record TrainOptions
     public string Schedule { get; init; } = LearningRateSchedule.Plateau;
     /// <summary>Cosine schedule: epochs of linear warm-up from 0 to <see cref="LearningRate"/> before the decay.</summary>
     public double WarmupEpochs { get; init; } = 1;
+    /// <summary>Exponential moving average of the weights (<see cref="WeightAverage"/>), e.g. 0.999; 0: none.</summary>
+    public double EmaDecay { get; init; }
     /// <summary>Decoupled weight decay (AdamW); 0 keeps plain Adam.</summary>
     public double WeightDecay { get; init; }
     /// <summary>Reduce-on-plateau on validation loss: factor, patience (epochs) and floor (seed: 0.333, 1, 1e-5); the floor is also the cosine schedule's end.</summary>

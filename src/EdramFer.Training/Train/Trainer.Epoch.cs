@@ -12,7 +12,7 @@ public sealed partial class Trainer
 {
     /// <summary>What a run holds while it trains; <see cref="State"/> is what checkpoints save.</summary>
     sealed class Session(EdramNet model, OptimizerHelper optimizer, PreprocessedSet train, PreprocessedSet validation, string[] labels, Device device,
-        int batches, ThreadTuner? tuner, Tensor classWeights, Generator generator) : IDisposable
+        int batches, ThreadTuner? tuner, Tensor classWeights, Generator generator, EdramNet? average) : IDisposable
     {
         public EdramNet Model { get; } = model;
         public OptimizerHelper Optimizer { get; } = optimizer;
@@ -27,6 +27,10 @@ public sealed partial class Trainer
         /// <summary>Augmentation's generator, reseeded per batch so a resumed run augments alike.</summary>
         public Generator Generator { get; } = generator;
         public Augmenter Augmenter { get; } = new();
+        /// <summary>The moving average of the weights (<see cref="TrainOptions.EmaDecay"/>), or null.</summary>
+        public EdramNet? Average { get; } = average;
+        /// <summary>What validation and the best checkpoint measure: the average where kept, else the trained weights.</summary>
+        public EdramNet Evaluated => Average ?? Model;
         public required TrainState State { get; set; }
 
         public void Dispose()
@@ -92,6 +96,7 @@ public sealed partial class Trainer
         loss.Total.backward();
         nn.utils.clip_grad_norm_(s.Model.parameters(), opts.GradientClip);
         s.Optimizer.step();
+        if (s.Average is { } average) WeightAverage.Update(average, s.Model, opts.EmaDecay);
         var pred = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).argmax(1);
         return (loss.Total.item<float>(), pred.eq(y).sum().item<long>());
     }
@@ -110,10 +115,10 @@ public sealed partial class Trainer
             if (opts.BatchNormRecalibrationBatches > 0)
             {
                 // The accuracy the moving averages give, kept in the log to show what recalibration changes.
-                movingAverageAccuracy = Evaluator.Run(s.Model, s.Validation, s.Labels, s.State.ClassWeights, opts.Loss, 256, s.Device, cancel).Metrics.Accuracy;
-                BatchNormRecalibration.Run(s.Model, s.Train, opts.BatchNormRecalibrationBatches, opts.BatchSize, opts.Seed, s.Device, cancel);
+                movingAverageAccuracy = Evaluator.Run(s.Evaluated, s.Validation, s.Labels, s.State.ClassWeights, opts.Loss, 256, s.Device, cancel).Metrics.Accuracy;
+                BatchNormRecalibration.Run(s.Evaluated, s.Train, opts.BatchNormRecalibrationBatches, opts.BatchSize, opts.Seed, s.Device, cancel);
             }
-            var (plain, mirrored) = Evaluator.RunWithMirror(s.Model, s.Validation, s.Labels, s.State.ClassWeights, opts.Loss, 256, s.Device, cancel);
+            var (plain, mirrored) = Evaluator.RunWithMirror(s.Evaluated, s.Validation, s.Labels, s.State.ClassWeights, opts.Loss, 256, s.Device, cancel);
             return (plain.Metrics, mirrored.Metrics, EpochDiagnostics.From(plain.Predictions.Thetas, _config.InputSize, movingAverageAccuracy));
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -136,8 +141,8 @@ public sealed partial class Trainer
             BestAccuracy = best ? v.Plain.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
         };
         AppendEpochLog(epoch + 1, t.LossSum / t.Seen, (double)t.Correct / t.Seen, v.Plain, v.Mirrored, s.State.LearningRate, t.Seconds, t.Seen / t.Seconds, v.Diagnostics);
-        if (best) Checkpoint.Save(BestPath, s.State, s.Model, s.Optimizer);
-        Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer);
+        if (best) Checkpoint.Save(BestPath, s.State, s.Model, s.Optimizer, s.Average);
+        Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer, s.Average);
         _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, s.Batches, s.Batches, t.LossSum / t.Seen, (double)t.Correct / t.Seen,
             t.Seen / t.Seconds, s.State.LearningRate, v.Plain));
     }
@@ -146,7 +151,7 @@ public sealed partial class Trainer
     void SaveMidEpoch(Session s, int epoch, int batch, EpochTally t)
     {
         s.State = s.State with { Epoch = epoch, Batch = batch, EpochLossSum = t.LossSum, EpochCorrect = t.Correct, EpochSeen = t.Seen, EpochSeconds = t.Seconds };
-        Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer);
+        Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer, s.Average);
     }
 
     void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr,

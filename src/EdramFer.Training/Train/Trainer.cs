@@ -133,8 +133,14 @@ public sealed partial class Trainer
         SetLearningRate(optimizer, state.LearningRate);
         int batches = train.Count / state.Options.BatchSize;   // drop the ragged tail: batch norm needs full batches
         if (batches == 0) throw new InvalidDataException($"{train.Count} training images are fewer than one batch of {state.Options.BatchSize}.");
+        EdramNet? average = null;
+        if (state.Options.EmaDecay > 0)
+        {
+            average = resume ? Checkpoint.LoadAverage(LastPath, state) ?? WeightAverage.Copy(model) : WeightAverage.Copy(model);
+            average.to(device);
+        }
         return new Session(model, optimizer, train, val, labels, device, batches, tuner,
-            tensor(state.ClassWeights, device: device), new Generator((ulong)state.Options.Seed, device)) { State = state };
+            tensor(state.ClassWeights, device: device), new Generator((ulong)state.Options.Seed, device), average) { State = state };
     }
 
     /// <summary>metrics.json of the finished run: the best checkpoint's validation figures.</summary>
