@@ -171,7 +171,7 @@ public sealed class FacePreprocessor : IDisposable
         {
             var whole = FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size);
             return [Done(PreprocessStatus.Ok, source, $"{source}: no detection configured; whole {w}x{h} image used as the face crop{suffix}",
-                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None)];
+                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None) with { Crop = new SourceRegion(0, 0, w, h) }];
         }
 
         var found = _detection.Detect(image, maxFaces);
@@ -181,7 +181,7 @@ public sealed class FacePreprocessor : IDisposable
                 var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
                 var pixels = FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
                 return Done(PreprocessStatus.Ok, source, $"{source}: face found by {found.Detector} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}",
-                    pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i };
+                    pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i, Crop = new SourceRegion(box.X, box.Y, box.Size, box.Size) };
             }).ToList();
         switch (Options.NoFacePolicy)
         {
@@ -189,11 +189,11 @@ public sealed class FacePreprocessor : IDisposable
                 return [Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}, so no label (no-face policy: reject){suffix}")];
             case NoFacePolicy.WholeImage:
                 return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; whole {w}x{h} image used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null)];
+                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null) with { Crop = new SourceRegion(0, 0, w, h) }];
             default:
                 var c = FaceCropper.CentreSquare(w, h);
                 return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; centre {c.Size}x{c.Size} crop used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null)];
+                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null) with { Crop = new SourceRegion(c.X, c.Y, c.Size, c.Size) }];
         }
     }
 

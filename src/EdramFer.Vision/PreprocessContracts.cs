@@ -95,6 +95,9 @@ public readonly record struct FaceBox(int X, int Y, int Width, int Height, float
     public FivePoints? Landmarks { get; init; }
 }
 
+/// <summary>A rectangle of the source image, in pixels.</summary>
+public readonly record struct SourceRegion(int X, int Y, int Width, int Height);
+
 /// <summary>
 /// Five facial points in YuNet's order, in pixels: the right and left eye centres (the person's right eye is on the
 /// image's left), the nose tip, and the right and left mouth corners.
@@ -139,6 +142,12 @@ public sealed record PreprocessResult(
 
     /// <summary>The file path or source name the result is for.</summary>
     public string Source { get; init; } = "";
+
+    /// <summary>
+    /// The part of the source image the crop was cut from and resized to the output size (a square around a face, or
+    /// the whole image, stretched): maps the model's input pixels back to the image. Null without pixels.
+    /// </summary>
+    public SourceRegion? Crop { get; init; }
 
     /// <summary>True when <see cref="Pixels"/> holds an image (a face crop or a fallback crop).</summary>
     public bool HasPixels => Pixels != null;
