@@ -51,9 +51,11 @@ internal static class ServeBenchmark
         var paths = Directory.GetFiles(photos, "*.jpg").Order(StringComparer.Ordinal).ToList();
         var bodies = paths.Select(File.ReadAllBytes).ToList();
         var rows = new List<string>();
+        var batched = new Dictionary<int, double>();
         foreach (var c in levels)
         {
             var r = Load(model, batch, bodies, requests, c);
+            batched[c] = r.Throughput;
             rows.Add(Row($"{c}", batch, r));
             Console.WriteLine(rows[^1]);
         }
@@ -63,7 +65,7 @@ internal static class ServeBenchmark
         Console.WriteLine(rows[^1]);
         var score = ScoreRate(model, paths, requests, batch);
         Console.WriteLine($"edram score: {score:F1} images/s");
-        var body = Report(model, paths.Count, requests, batch, rows, score);
+        var body = Report(model, paths.Count, requests, batch, rows, score, (top, batched[top], unbatched.Throughput));
         Console.WriteLine(body);
         if (write) Console.WriteLine($"wrote {BenchmarkDocs.ReplaceSection(Heading, body)}");
         return 0;
@@ -200,7 +202,8 @@ internal static class ServeBenchmark
     private static string Row(string concurrency, int batch, LoadResult r) =>
         $"| {concurrency} | {batch} | {r.Throughput:F1} | {r.P50:F0} | {r.P95:F0} | {r.P99:F0} | {r.Errors} | {r.MeanFaces:F2} | {r.BeforeMb:F0} → {r.AfterMb:F0} |";
 
-    private static string Report(string model, int photos, int requests, int batch, List<string> rows, double score)
+    private static string Report(string model, int photos, int requests, int batch, List<string> rows, double score,
+        (int Concurrency, double Batched, double Unbatched) top)
     {
         var b = new StringBuilder();
         b.AppendLine($"Model: `{Path.GetFileName(model)}`, its own preprocessing (YuNet, no label without a face). The real `edram serve` as a child");
@@ -214,7 +217,10 @@ internal static class ServeBenchmark
         foreach (var r in rows) b.AppendLine(r);
         b.AppendLine();
         b.AppendLine($"`edram score --batch-size {batch}` on the same photos ({requests:N0} rows, the photos repeated; start-up removed by timing a");
-        b.AppendLine($"{batch}-row run too): **{score:F1} images/s**.");
+        b.AppendLine($"{batch}-row run too): **{score:F1} images/s**. At concurrency {top.Concurrency} the service reaches " +
+                     $"**{100 * top.Batched / score:F0} %** of that, and batching across requests gives {100 * (top.Batched / top.Unbatched - 1):+0;-0} % over batching off.");
+        b.AppendLine("The working set grows with concurrency (more threads, larger ONNX Runtime batches and their arena); these runs do");
+        b.AppendLine("not show whether it levels off over longer ones.");
         b.AppendLine();
         b.AppendLine($"Machine: {Environment.ProcessorCount} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}. " +
                      $"Load average (1 min) at the end: {BenchmarkDocs.LoadAverage()}; above the core count means other work shared the machine.");
