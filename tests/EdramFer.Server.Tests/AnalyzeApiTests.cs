@@ -36,6 +36,12 @@ public sealed class AnalyzeApiTests(DefaultServer server) : IClassFixture<Defaul
                 Assert.Equal(want.Probabilities[c], probabilities.GetProperty(scorer.Info.Labels[c]).GetSingle(), 5);
             Assert.Equal(JsonValueKind.Null, face.GetProperty("valence").ValueKind); // the shipped head is untrained
             Assert.Equal(JsonValueKind.Object, face.GetProperty("landmarks").ValueKind); // YuNet gives five points
+            // The crop the model saw: a square around the face, holding it (the margin is 0.2 of the face).
+            var crop = face.GetProperty("crop");
+            Assert.Equal(crop.GetProperty("width").GetInt32(), crop.GetProperty("height").GetInt32());
+            Assert.InRange(box.GetProperty("x").GetInt32(), crop.GetProperty("x").GetInt32(), int.MaxValue);
+            Assert.InRange(box.GetProperty("x").GetInt32() + box.GetProperty("width").GetInt32(), 0, crop.GetProperty("x").GetInt32() + crop.GetProperty("width").GetInt32());
+            Assert.InRange(box.GetProperty("y").GetInt32(), crop.GetProperty("y").GetInt32(), int.MaxValue);
             AssertGlimpses(face, scorer.Info.Steps, scorer.Info.InputSize);
         }
     }
