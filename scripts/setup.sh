@@ -9,8 +9,9 @@ root=$(pwd)
 # OpenCvSharp's official runtime links GTK 3; opencv-data has the Haar cascades (the detector that
 # needs no model download); readelf (binutils) checks the TorchSharp patch; SkiaSharp (ML.NET images) needs fontconfig.
 # libdlib-dev, g++ and pkg-config build the dlib shim (native/dlib-shim); libdlib-data has the 68-point landmark model.
-# slurm-wlm and munge run the single-node cluster of the sharded-scoring test (deploy/slurm).
-packages=(libgtk-3-0 opencv-data binutils libfontconfig1 ca-certificates libdlib-dev libdlib-data g++ pkg-config slurm-wlm munge)
+# slurm-wlm and munge run the single-node cluster of the sharded-scoring test (deploy/slurm); chromium and
+# chromium-driver run the browser test of `edram serve`'s web page.
+packages=(libgtk-3-0 opencv-data binutils libfontconfig1 ca-certificates libdlib-dev libdlib-data g++ pkg-config slurm-wlm munge chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["video"] = VideoBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
     ["fuzz"] = FuzzBenchmark.Run,
+    ["serve"] = ServeBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -14,7 +14,7 @@ public static class TrainApp
     /// <summary>The tool's name and command assembly.</summary>
     public static readonly ToolApp Tool = new("edram-train", typeof(TrainApp).Assembly)
     {
-        OtherToolCommands = new[] { "score", "evaluate", "pipeline", "heatmap", "scanpath", "video", "merge" }.ToDictionary(c => c, _ => "edram"),
+        OtherToolCommands = new[] { "score", "evaluate", "pipeline", "heatmap", "scanpath", "video", "merge", "serve" }.ToDictionary(c => c, _ => "edram"),
     };
 
     /// <summary>Registers both commands on top of the shared configuration (<see cref="ToolApp.Configure"/>).</summary>

@@ -26,6 +26,20 @@ public static class FaceAligner
     /// <summary>The distance between the eye centres, as a fraction of the crop's side.</summary>
     public const double EyeDistance = 0.356;
 
+    /// <summary>The part of the image an aligned crop shows: a square turned by the eye line's angle.</summary>
+    public static SourceRegion Region(FivePoints points)
+    {
+        double ex = points.LeftEyeX - points.RightEyeX, ey = points.LeftEyeY - points.RightEyeY;
+        var distance = Math.Sqrt(ex * ex + ey * ey);
+        var side = distance / EyeDistance;
+        double cos = ex / distance, sin = ey / distance;
+        // The crop's centre: from the eye midpoint, back by the target offset of the midpoint, turned onto the face.
+        double ox = (0.5 - EyeMidX) * side, oy = (0.5 - EyeMidY) * side;
+        double cx = (points.RightEyeX + points.LeftEyeX) / 2 + cos * ox - sin * oy, cy = (points.RightEyeY + points.LeftEyeY) / 2 + sin * ox + cos * oy;
+        return new SourceRegion((int)Math.Round(cx - side / 2), (int)Math.Round(cy - side / 2), (int)Math.Round(side), (int)Math.Round(side))
+        { Angle = Math.Atan2(ey, ex) };
+    }
+
     /// <summary>
     /// The aligned grey crop (<paramref name="size"/>², row-major) of an 8-bit grey, BGR or BGRA image. Large faces are
     /// halved with pyrDown first, so the final bilinear warp never shrinks by more than 2 (no aliasing); the crop's

@@ -171,19 +171,16 @@ public sealed class FacePreprocessor : IDisposable
         {
             var whole = FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size);
             return [Done(PreprocessStatus.Ok, source, $"{source}: no detection configured; whole {w}x{h} image used as the face crop{suffix}",
-                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None)];
+                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None) with { Crop = new SourceRegion(0, 0, w, h) }];
         }
 
         var found = _detection.Detect(image, maxFaces);
         if (found.Faces.Count > 0)
             return found.Faces.Select((f, i) =>
             {
-                var box = FaceCropper.SquareAround(f, w, h, Options.Margin);
-                var pixels = Options.Alignment == FaceAlignment.Eyes && f.Landmarks is { } points
-                    ? FaceAligner.AlignedGrey(image, points, size)
-                    : FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size);
+                var (pixels, crop) = Crop(image, f);
                 return Done(PreprocessStatus.Ok, source, $"{source}: face found by {found.Detector} at ({f.X},{f.Y}) {f.Width}x{f.Height}{suffix}",
-                    pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i };
+                    pixels, f, found.Detector) with { FaceCount = found.Count, FaceIndex = i, Crop = crop };
             }).ToList();
         switch (Options.NoFacePolicy)
         {
@@ -191,12 +188,22 @@ public sealed class FacePreprocessor : IDisposable
                 return [Fail(PreprocessStatus.NoFace, source, $"{source}: no face found by {_chainName}, so no label (no-face policy: reject){suffix}")];
             case NoFacePolicy.WholeImage:
                 return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; whole {w}x{h} image used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null)];
+                    FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size), null, null) with { Crop = new SourceRegion(0, 0, w, h) }];
             default:
                 var c = FaceCropper.CentreSquare(w, h);
                 return [Done(PreprocessStatus.NoFaceFallback, source, $"{source}: no face found by {_chainName}; centre {c.Size}x{c.Size} crop used{suffix}",
-                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null)];
+                    FaceCropper.CropGrey(image, new Rect(c.X, c.Y, c.Size, c.Size), size, size), null, null) with { Crop = new SourceRegion(c.X, c.Y, c.Size, c.Size) }];
         }
+    }
+
+    /// <summary>A face's crop and the part of the image it shows: eye-aligned where asked and landmarks exist, else the box's square.</summary>
+    private (byte[] Pixels, SourceRegion Region) Crop(Mat image, FaceBox face)
+    {
+        var size = Options.OutputSize;
+        if (Options.Alignment == FaceAlignment.Eyes && face.Landmarks is { } points)
+            return (FaceAligner.AlignedGrey(image, points, size), FaceAligner.Region(points));
+        var box = FaceCropper.SquareAround(face, image.Width, image.Height, Options.Margin);
+        return (FaceCropper.CropGrey(image, new Rect(box.X, box.Y, box.Size, box.Size), size, size), new SourceRegion(box.X, box.Y, box.Size, box.Size));
     }
 
     private PreprocessResult Done(PreprocessStatus status, string source, string message, byte[] crop, FaceBox? face, DetectorKind? kind)

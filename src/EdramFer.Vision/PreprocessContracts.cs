@@ -96,6 +96,23 @@ public readonly record struct FaceBox(int X, int Y, int Width, int Height, float
 }
 
 /// <summary>
+/// The part of the source image the model's input shows, in pixels: a rectangle, turned by <see cref="Angle"/> about
+/// its centre for an eye-aligned crop (the input's x axis points along the face's eye line).
+/// </summary>
+public readonly record struct SourceRegion(int X, int Y, int Width, int Height)
+{
+    /// <summary>Rotation in radians, clockwise in image coordinates (y down); 0 for a box crop.</summary>
+    public double Angle { get; init; }
+
+    /// <summary>The image point of a point of the region given in fractions of its side (0–1, before rotation).</summary>
+    public (double X, double Y) ToImage(double u, double v)
+    {
+        double cx = X + Width / 2.0, cy = Y + Height / 2.0, dx = (u - 0.5) * Width, dy = (v - 0.5) * Height;
+        return (cx + Math.Cos(Angle) * dx - Math.Sin(Angle) * dy, cy + Math.Sin(Angle) * dx + Math.Cos(Angle) * dy);
+    }
+}
+
+/// <summary>
 /// Five facial points in YuNet's order, in pixels: the right and left eye centres (the person's right eye is on the
 /// image's left), the nose tip, and the right and left mouth corners.
 /// </summary>
@@ -139,6 +156,12 @@ public sealed record PreprocessResult(
 
     /// <summary>The file path or source name the result is for.</summary>
     public string Source { get; init; } = "";
+
+    /// <summary>
+    /// The part of the source image the crop was cut from and resized to the output size (a square around a face, or
+    /// the whole image, stretched): maps the model's input pixels back to the image. Null without pixels.
+    /// </summary>
+    public SourceRegion? Crop { get; init; }
 
     /// <summary>True when <see cref="Pixels"/> holds an image (a face crop or a fallback crop).</summary>
     public bool HasPixels => Pixels != null;
