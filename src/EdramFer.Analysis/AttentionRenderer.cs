@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using System.Globalization;
 using OpenCvSharp;
 

@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using OpenCvSharp;
 
 namespace EdramFer.Analysis;

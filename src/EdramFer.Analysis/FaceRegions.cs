@@ -1,3 +1,4 @@
+using EdramFer.ML;
 namespace EdramFer.Analysis;
 
 /// <summary>

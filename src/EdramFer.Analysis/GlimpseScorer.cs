@@ -54,9 +54,9 @@ public sealed class GlimpseScorer : IDisposable
     /// <summary>True when the model's metadata says it was never trained (<c>edram.training_data</c> "none (random weights)").</summary>
     public bool IsRandomWeights { get; }
 
-    /// <summary>Opens and checks <paramref name="modelPath"/> (an EDRAM export with all four outputs).</summary>
-    public static GlimpseScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0) =>
-        new(EdramScorer.Load(modelPath, gpuDeviceId, fallbackToCpu, intraOpThreads));
+    /// <summary>Opens and checks <paramref name="modelFile"/> (an EDRAM export with all four outputs); GPU fallback as <see cref="EdramScorer.Load"/>.</summary>
+    public static GlimpseScorer Load(string modelFile, int? gpuDeviceId = null, bool fallbackToCpu = false, int intraOpThreads = 0) =>
+        new(EdramScorer.Load(modelFile, gpuDeviceId, fallbackToCpu, intraOpThreads));
 
     /// <summary>
     /// Scores preprocessed images (each S×S bytes); results in order. Entries without pixels (preprocessing failed)

@@ -22,7 +22,7 @@ public sealed record ClaheOptions
 /// Contrast-limited adaptive histogram equalisation of square grey byte images: EdramFer.Vision's <see cref="Clahe.Apply"/>
 /// on the same bytes. An empty input (a row whose crop failed) gives an empty output.
 /// </summary>
-public sealed class ClaheEstimator : ChainEstimator
+public sealed class ClaheEstimator : EdramEstimator<ClaheTransformer>
 {
     internal const string InputColumn = "__EdramClaheIn";
     internal const string OutputColumn = "__EdramClaheOut";
@@ -40,26 +40,36 @@ public sealed class ClaheEstimator : ChainEstimator
     /// <summary>The options this estimator was made with.</summary>
     public ClaheOptions Options { get; }
 
-    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema)
+    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema, PipelineResources? resources)
     {
         var input = Options.InputColumnName ?? Options.OutputColumnName;
         var col = Require(inputSchema, input);
         if (!col.IsByteVector) throw SchemaCheck.Mismatch(input, "Vector<Byte> (square grey image)", col.ToString());
         var c = Catalog;
-        var payload = StateChannel.Encode(new ClaheState(Options.ClipLimit, Options.TileGrid));
+        var state = new ClaheState(Options.ClipLimit, Options.TileGrid);
+        var payload = StateChannel.Encode(state);
+        resources?.Seed(payload, state);
         return StateChannel.Estimator(Catalog, payload)
             .Append(c.CopyColumns(InputColumn, input))
-            .Append(c.CustomMapping(new ClaheFactory().GetMapping(), ClaheFactory.ContractName))
+            .Append(c.CustomMapping(new ClaheFactory(resources, schemaOnly: resources is null).GetMapping(), ClaheFactory.ContractName))
             .Append(c.CopyColumns(Options.OutputColumnName, OutputColumn))
             .Append(c.DropColumns(StateChannel.KeyColumn, StateChannel.StateColumn, InputColumn, OutputColumn));
+    }
+
+    private protected override ClaheTransformer Wrap(ITransformer chain, PipelineResources resources) => new(chain, resources);
+}
+
+/// <summary>A fitted <c>ApplyClahe</c> (it holds no model; disposing it is harmless).</summary>
+public sealed class ClaheTransformer : EdramTransformer
+{
+    internal ClaheTransformer(ITransformer chain, PipelineResources resources) : base(chain, resources)
+    {
     }
 }
 
 /// <summary>Saved CLAHE settings.</summary>
 internal sealed record ClaheState(double ClipLimit, int TileGrid)
 {
-    public static readonly StateCache<ClaheState> Cache = new(p => StateChannel.DecodeHeader<ClaheState>(p.Span));
-
     public byte[] Apply(byte[] pixels)
     {
         if (pixels.Length == 0) return [];
@@ -73,7 +83,7 @@ internal sealed record ClaheState(double ClipLimit, int TileGrid)
 }
 
 /// <summary>CLAHE mapping input.</summary>
-public sealed class ClaheInput
+internal sealed class ClaheInput
 {
     /// <summary>Square grey image, row-major.</summary>
     [ColumnName(ClaheEstimator.InputColumn), VectorType] public byte[] Pixels { get; set; } = [];
@@ -82,7 +92,7 @@ public sealed class ClaheInput
 }
 
 /// <summary>CLAHE mapping output.</summary>
-public sealed class ClaheOutput
+internal sealed class ClaheOutput
 {
     /// <summary>Equalised image, row-major; empty for an empty input.</summary>
     [ColumnName(ClaheEstimator.OutputColumn), VectorType] public byte[] Pixels { get; set; } = [];
@@ -90,12 +100,22 @@ public sealed class ClaheOutput
 
 /// <summary>CLAHE of a byte-vector column. Loaded by name from saved pipelines.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class ClaheFactory : CustomMappingFactory<ClaheInput, ClaheOutput>
+internal sealed class ClaheFactory : StateMappingFactory<ClaheInput, ClaheOutput>
 {
     /// <summary>Contract name stored in saved pipelines.</summary>
     public const string ContractName = "EdramFer.ApplyClahe";
 
-    /// <inheritdoc />
-    public override Action<ClaheInput, ClaheOutput> GetMapping() => static (i, o) =>
-        o.Pixels = ClaheState.Cache.Get(i.State).Apply(i.Pixels ?? []);
+    /// <summary>For ML.NET, loading a zip.</summary>
+    public ClaheFactory() : base(null, false)
+    {
+    }
+
+    internal ClaheFactory(PipelineResources? fitted, bool schemaOnly) : base(fitted, schemaOnly)
+    {
+    }
+
+    private protected override string Contract => ContractName;
+
+    private protected override Action<ClaheInput, ClaheOutput> Map(PipelineResources resources) =>
+        (i, o) => o.Pixels = resources.Get(i.State, static p => StateChannel.DecodeHeader<ClaheState>(p.Span)).Apply(i.Pixels ?? []);
 }

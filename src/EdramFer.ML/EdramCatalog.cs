@@ -71,26 +71,36 @@ public static class EdramCatalog
 
     /// <summary>Scores preprocessed faces with an EDRAM ONNX model (see <see cref="EdramScoringEstimator"/>).</summary>
     /// <param name="catalog">the transforms catalog</param>
-    /// <param name="modelPath">EDRAM ONNX export</param>
+    /// <param name="modelFile">EDRAM ONNX export</param>
     /// <param name="inputColumnName"><c>Vector&lt;Byte&gt;</c> preprocessed face column</param>
     /// <param name="gpuDeviceId">CUDA device or null for CPU; kept by saved pipelines</param>
-    /// <param name="fallbackToCpu">use the CPU when the GPU is unavailable; kept by saved pipelines</param>
-    /// <remarks>Adds PredictedLabel (key; labels as key values), Score (<c>Vector&lt;Single, C&gt;</c>, slot names = labels), Valence, Arousal (Single), Glimpses (<c>Vector&lt;Single&gt;</c>).</remarks>
-    public static EdramScoringEstimator ApplyEdram(this TransformsCatalog catalog, string modelPath, string inputColumnName = "Face",
+    /// <param name="fallbackToCpu">use the CPU when the GPU is unavailable (else fail); kept by saved pipelines. The fitted transformer's <c>Device</c> says which ran.</param>
+    /// <remarks>Adds PredictedLabel (key; labels as key values), Score (<c>Vector&lt;Single, C&gt;</c>, slot names = labels), Valence, Arousal (Single), Glimpses (<c>Vector&lt;Single&gt;</c>, steps × 6 θ: see <see cref="GlimpseGeometry"/>).</remarks>
+    public static EdramScoringEstimator ApplyEdram(this TransformsCatalog catalog, string modelFile, string inputColumnName = "Face",
         int? gpuDeviceId = null, bool fallbackToCpu = false) =>
-        catalog.ApplyEdram(new EdramScoringOptions { ModelPath = modelPath, InputColumnName = inputColumnName, GpuDeviceId = gpuDeviceId, FallbackToCpu = fallbackToCpu });
+        catalog.ApplyEdram(new EdramScoringOptions { ModelFile = modelFile, InputColumnName = inputColumnName, GpuDeviceId = gpuDeviceId, FallbackToCpu = fallbackToCpu });
 
-    /// <summary>ApplyEdram with every option (output column names, threads).</summary>
+    /// <summary>ApplyEdram with every option (output column names, threads, pipeline folder).</summary>
     public static EdramScoringEstimator ApplyEdram(this TransformsCatalog catalog, EdramScoringOptions options) => new(catalog, options);
 
     /// <summary>
     /// Maps a text label column to a key column matching ApplyEdram's PredictedLabel (key values = <paramref name="labels"/>),
     /// case-insensitively; fitting fails naming any unknown label.
     /// </summary>
-    /// <param name="catalog">the transforms catalog</param>
+    /// <param name="catalog"><c>mlContext.Transforms.Conversion</c></param>
     /// <param name="outputColumnName">key column (<c>Key&lt;UInt32, labels.Count&gt;</c>)</param>
     /// <param name="labels">the model's labels in order (<see cref="EdramModelInfo.Labels"/>)</param>
     /// <param name="inputColumnName">String label column; null = <paramref name="outputColumnName"/></param>
+    public static LabelMappingEstimator MapLabelToKey(this TransformsCatalog.ConversionTransforms catalog, string outputColumnName, IReadOnlyList<string> labels,
+        string? inputColumnName = null) =>
+        catalog.MapLabelToKey(new LabelMappingOptions { OutputColumnName = outputColumnName, Labels = labels, InputColumnName = inputColumnName });
+
+    /// <summary>MapLabelToKey with aliases (a dataset's spellings) and the choice to drop rows with unknown labels.</summary>
+    public static LabelMappingEstimator MapLabelToKey(this TransformsCatalog.ConversionTransforms catalog, LabelMappingOptions options) =>
+        new(catalog, options);
+
+    /// <summary>The old place of <c>Conversion.MapLabelToKey</c>.</summary>
+    [Obsolete("Use mlContext.Transforms.Conversion.MapLabelToKey (ML.NET keeps key mappings on Conversion, like MapValueToKey).")]
     public static LabelMappingEstimator MapLabelToKey(this TransformsCatalog catalog, string outputColumnName, IReadOnlyList<string> labels, string? inputColumnName = null) =>
-        new(catalog, outputColumnName, labels, inputColumnName);
+        catalog.Conversion.MapLabelToKey(outputColumnName, labels, inputColumnName);
 }

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 
 namespace EdramFer.ML;
 
-/// <summary>Helpers around saved EdramFer pipelines.</summary>
+/// <summary>Helpers around saved EdramFer pipelines (loading them: <see cref="EdramModelLoading.LoadEdram"/>).</summary>
 public static class EdramPipeline
 {
     /// <summary>Environment variable naming a folder searched for a pipeline's model when its saved path is gone.</summary>
@@ -13,8 +13,9 @@ public static class EdramPipeline
     internal const string ScoringKind = "edram.scoring";
 
     /// <summary>
-    /// Registers EdramFer.ML with <paramref name="mlContext"/> so <c>mlContext.Model.Load</c> finds its mappings. Needed
-    /// once per context in a process that has not built an EdramFer transform itself.
+    /// Registers EdramFer.ML's mappings with <paramref name="mlContext"/>. <c>mlContext.Model.LoadEdram</c> does this
+    /// itself; a plain <c>mlContext.Model.Load</c> of an EdramFer zip then fails at load time pointing to LoadEdram,
+    /// because only LoadEdram knows the zip's folder, which the saved paths are relative to.
     /// </summary>
     public static MLContext RegisterTransforms(this MLContext mlContext)
     {
@@ -23,57 +24,35 @@ public static class EdramPipeline
         return mlContext;
     }
 
-    /// <summary>
-    /// Loads a saved pipeline after registering EdramFer.ML (see <see cref="RegisterTransforms"/>) and remembers the zip's
-    /// folder, against which each <c>ApplyEdram</c> and <c>DetectAndCropFace</c> resolves its saved relative paths first
-    /// (model, detector files: the zip and its files can move together). A plain <c>mlContext.Model.Load</c> resolves them
-    /// against the working directory instead.
-    /// </summary>
-    /// <remarks>
-    /// Fails here, not on the first row, with the reason itself: a file that is not a readable zip
-    /// (<see cref="InvalidDataException"/> naming it), a damaged EdramFer state in it (the same), a model that is
-    /// missing, not a regular file, or not the file the pipeline was built with (its SHA-256 differs).
-    /// </remarks>
+    /// <summary>Loads a saved pipeline: the same as <c>mlContext.Model.LoadEdram(path)</c>, which see.</summary>
+    [Obsolete("Use mlContext.Model.LoadEdram(path): it returns a disposable EdramModel that owns the pipeline's ONNX sessions and detectors.")]
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
-        RegisterTransforms(mlContext);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = System.IO.Path.GetFullPath(path);
-        RegularFile.Require(full, "pipeline zip");
-        ITransformer model;
-        try
-        {
-            model = mlContext.Model.Load(full, out inputSchema);
-        }
-        catch (Exception e) when (e is not (FileNotFoundException or OutOfMemoryException))
-        {
-            // ML.NET says "Failed to open a zip archive", its cause says why (e.g. "Central Directory corrupt").
-            var cause = e.InnerException is { } inner ? $" ({inner.Message.Trim()})" : "";
-            throw new InvalidDataException($"'{full}' is not a readable ML.NET pipeline zip: {e.Message.Trim()}{cause}", e);
-        }
-        var folder = System.IO.Path.GetDirectoryName(full)!;
-        try
-        {
-            // The payload text lives in the loaded value table; rows later read that same instance, so it keys the folder.
-            foreach (var (payload, kind) in Payloads(mlContext, model))
-            {
-                PipelineFolders.AddOrUpdate(StateChannel.Owner(payload), folder);
-                if (kind == ScoringKind) IntactScoringState(payload, full).Verify(folder);
-            }
-        }
-        catch (JsonException e)
-        {
-            // A damaged state table still loads in ML.NET; its text is then not the JSON it was saved as (found by fuzzing).
-            throw new InvalidDataException($"'{full}' holds a damaged EdramFer transform state (not the JSON it was saved as: {e.Message})", e);
-        }
+        ArgumentNullException.ThrowIfNull(mlContext);
+        var model = mlContext.Model.LoadEdram(path);
+        inputSchema = model.InputSchema;
         return model;
     }
+
+    /// <summary>
+    /// The saved state of every <c>ApplyEdram</c> in <paramref name="model"/> (fitted or loaded): model reference, hash,
+    /// GPU settings and labels. Reads the state tables of the pipeline; opens no model.
+    /// </summary>
+    public static IReadOnlyList<EdramScoringState> FindScoring(MLContext mlContext, ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return FindScoring(model);
+    }
+
+    internal static IReadOnlyList<EdramScoringState> FindScoring(ITransformer model) =>
+        Payloads(model).Where(p => p.Kind == ScoringKind)
+            .Select(p => StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Payload.Span).State).ToList();
 
     /// <summary>
     /// The saved scoring state, refused naming the zip when it lacks the model's path or SHA-256: without a path the
     /// model cannot be found (an ArgumentNullException before), without a hash it would not be checked (fuzzing seeds).
     /// </summary>
-    private static EdramScoringState IntactScoringState(ReadOnlyMemory<char> payload, string zip)
+    internal static EdramScoringState IntactScoringState(ReadOnlyMemory<char> payload, string zip)
     {
         var state = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State;
         if (state is null || string.IsNullOrWhiteSpace(state.ModelPath) || state.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
@@ -83,27 +62,12 @@ public static class EdramPipeline
     }
 
 
-    /// <summary>
-    /// The saved state of every <c>ApplyEdram</c> in <paramref name="model"/> (fitted or loaded): model reference, hash,
-    /// GPU settings and labels. Reads the state tables of the pipeline; opens no model.
-    /// </summary>
-    public static IReadOnlyList<EdramScoringState> FindScoring(MLContext mlContext, ITransformer model) =>
-        Payloads(mlContext, model).Where(p => p.Kind == ScoringKind)
-            .Select(p => StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Payload.Span).State).ToList();
-
-    /// <summary>The folder of the zip a transform's payload was loaded from by <see cref="Load"/>; null otherwise.</summary>
-    internal static string? LoadedFrom(ReadOnlyMemory<char> payload) =>
-        PipelineFolders.TryGetValue(StateChannel.Owner(payload), out var folder) ? folder : null;
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, string> PipelineFolders = new();
-
     /// <summary>The payload (and its kind) of every state table in <paramref name="model"/>.</summary>
-    private static List<(ReadOnlyMemory<char> Payload, string? Kind)> Payloads(MLContext mlContext, ITransformer model)
+    internal static List<(ReadOnlyMemory<char> Payload, string? Kind)> Payloads(ITransformer model)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         var found = new List<(ReadOnlyMemory<char>, string?)>();
-        var probe = mlContext.Data.LoadFromEnumerable([new KeyRow { Key = StateChannel.Key }]);
+        var probe = LocalContext.Data.LoadFromEnumerable([new KeyRow { Key = StateChannel.Key }]);
         foreach (var t in Flatten(model))
         {
             DataViewSchema schema;
@@ -137,10 +101,11 @@ public static class EdramPipeline
         LocalContext.Data.LoadFromEnumerable(labels.Select(l => new LabelRow { Label = l }).ToList());
 
     // In-memory key data only; ML.NET keeps a catalog's own context internal.
-    private static readonly MLContext LocalContext = new(seed: 0);
+    internal static readonly MLContext LocalContext = new(seed: 0);
 
     private static IEnumerable<ITransformer> Flatten(ITransformer t)
     {
+        if (t is EdramTransformer edram) t = edram.Chain;
         if (t is IEnumerable<ITransformer> chain)
         {
             foreach (var inner in chain)

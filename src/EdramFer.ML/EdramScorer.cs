@@ -37,14 +37,15 @@ public sealed class EdramScorer : IDisposable
     public int GlimpseValues => Info.Steps * 6;
 
     /// <summary>
-    /// Opens <paramref name="modelPath"/> and checks it is an EDRAM export. <paramref name="expectedSha256"/>, when
+    /// Opens <paramref name="modelFile"/> and checks it is an EDRAM export. A GPU that cannot be used fails unless
+    /// <paramref name="fallbackToCpu"/> (as in ML.NET's ApplyOnnxModel); <see cref="Device"/> says which ran. <paramref name="expectedSha256"/>, when
     /// given, must match the file (saved pipelines pin their model this way).
     /// </summary>
-    public static EdramScorer Load(string modelPath, int? gpuDeviceId = null, bool fallbackToCpu = true, int intraOpThreads = 0, string? expectedSha256 = null)
+    public static EdramScorer Load(string modelFile, int? gpuDeviceId = null, bool fallbackToCpu = false, int intraOpThreads = 0, string? expectedSha256 = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        var full = Path.GetFullPath(modelPath);
-        if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelPath}'", full);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
+        var full = Path.GetFullPath(modelFile);
+        if (!File.Exists(full)) throw new FileNotFoundException($"EDRAM model file not found: '{modelFile}'", full);
         RegularFile.Require(full, "EDRAM model file");
         var sha = RequireSha256(full, expectedSha256);
         InferenceSession session;
@@ -55,7 +56,7 @@ public sealed class EdramScorer : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"'{modelPath}' is not a loadable ONNX model: {e.Message.Trim()}", e);
+            throw new InvalidDataException($"'{modelFile}' is not a loadable ONNX model: {e.Message.Trim()}", e);
         }
         try
         {

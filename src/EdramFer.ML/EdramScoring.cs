@@ -15,7 +15,7 @@ namespace EdramFer.ML;
 /// load (ML.NET 5.0.1, measured). Keep the .onnx where it was relative to the zip (see <see cref="EdramScoringOptions.PipelineFolder"/>) or point
 /// <see cref="EdramPipeline.ModelFolderVariable"/> at it.
 /// </remarks>
-public sealed class EdramScoringEstimator : ChainEstimator
+public sealed class EdramScoringEstimator : EdramEstimator<EdramScoringTransformer>
 {
     /// <summary>Most classes a model may have (the mapping has this many fixed probability columns).</summary>
     public const int MaxClasses = 16;
@@ -26,40 +26,37 @@ public sealed class EdramScoringEstimator : ChainEstimator
     internal const string GlimpsesColumn = "__EdramGlimpses";
     internal const string ProbabilityPrefix = "__EdramP";
 
-    private readonly Lazy<EdramScorer> _scorer;
+    private readonly Lazy<EdramModelInfo> _info;
 
     internal EdramScoringEstimator(TransformsCatalog catalog, EdramScoringOptions options) : base(catalog)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ModelPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ModelFile, nameof(EdramScoringOptions.ModelFile));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.InputColumnName);
         Options = options;
-        _scorer = new Lazy<EdramScorer>(() =>
-        {
-            var s = EdramScorer.Load(options.ModelPath, options.GpuDeviceId, options.FallbackToCpu, options.IntraOpThreads);
-            if (s.Classes > MaxClasses)
-            {
-                s.Dispose();
-                throw new InvalidDataException($"'{options.ModelPath}' has {s.Classes} classes; ApplyEdram supports at most {MaxClasses}");
-            }
-            return s;
-        });
+        _info = new Lazy<EdramModelInfo>(() => EdramModelInfo.Read(options.ModelFile));
     }
 
     /// <summary>The options this estimator was made with.</summary>
     public EdramScoringOptions Options { get; }
 
-    /// <summary>The model's metadata (loads the model on first use; throws naming the file when it is not an EDRAM export).</summary>
-    public EdramModelInfo ModelInfo => _scorer.Value.Info;
+    /// <summary>The model's metadata (read on first use, on a CPU session; throws naming the file when it is not an EDRAM export).</summary>
+    public EdramModelInfo ModelInfo => _info.Value;
 
-    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema)
+    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema, PipelineResources? resources)
     {
         var o = Options;
         var col = Require(inputSchema, o.InputColumnName);
         if (!col.IsByteVector)
             throw SchemaCheck.Mismatch(o.InputColumnName, "Vector<Byte> (preprocessed face, e.g. from PreprocessFace)", col.ToString());
-        var scorer = _scorer.Value;
-        var info = scorer.Info;
+        // Fit opens the session that will score; the schema only needs the metadata.
+        var scorer = resources is null ? null : EdramScorer.Load(o.ModelFile, o.GpuDeviceId, o.FallbackToCpu, o.IntraOpThreads);
+        var info = scorer?.Info ?? ModelInfo;
+        if (info.Labels.Count > MaxClasses)
+        {
+            scorer?.Dispose();
+            throw new InvalidDataException($"'{info.Path}' has {info.Labels.Count} classes; ApplyEdram supports at most {MaxClasses}");
+        }
         var state = new EdramScoringState
         {
             ModelPath = EdramScoringState.Relative(info.Path, o.PipelineFolder ?? Environment.CurrentDirectory),
@@ -67,19 +64,23 @@ public sealed class EdramScoringEstimator : ChainEstimator
             FallbackToCpu = o.FallbackToCpu, IntraOpThreads = o.IntraOpThreads, Labels = info.Labels.ToArray(), HasValenceArousal = info.HasValenceArousal,
         };
         var payload = StateChannel.Encode(new StateEnvelope<EdramScoringState>(EdramPipeline.ScoringKind, state));
-        ScoringMapping.Cache.Seed(payload, new ScoringMapping(scorer, state));
+        if (resources is not null && scorer is not null) resources.Seed(payload, ScoringMapping.Opened(scorer, state, resources));
+        return Chain(inputSchema, payload, state.Labels, new ScoringFactory(resources, schemaOnly: resources is null));
+    }
 
-        var labels = state.Labels;
+    private IEstimator<ITransformer> Chain(IReadOnlyList<InputColumn> inputSchema, string payload, string[] labels, ScoringFactory factory)
+    {
+        var o = Options;
         var c = Catalog;
         // Concatenate names each slot after its scalar source column, so the probabilities pass through columns named
         // exactly like the labels. A user column with such a name is parked under a temporary name and put back.
         var taken = new HashSet<string>(inputSchema.Select(x => x.Name), StringComparer.Ordinal);
         var parked = labels.Where(taken.Contains).Select(l => (Label: l, Temp: SchemaCheck.Fresh("__EdramParked_" + l, taken))).ToList();
-        IEstimator<ITransformer> chain = StateChannel.Estimator(Catalog, payload);
+        IEstimator<ITransformer> chain = StateChannel.Estimator(c, payload);
         if (parked.Count > 0) chain = chain.Append(Copy(c, parked.Select(p => (p.Temp, p.Label))));
         chain = chain
             .Append(c.CopyColumns(InputColumn, o.InputColumnName))
-            .Append(c.CustomMapping(new ScoringFactory().GetMapping(), ScoringFactory.ContractName))
+            .Append(c.CustomMapping(factory.GetMapping(), ScoringFactory.ContractName))
             .Append(Copy(c, labels.Select((l, i) => (l, ProbabilityPrefix + i))))
             .Append(c.Concatenate(o.ScoreColumnName, labels))
             .Append(c.Conversion.MapValueToKey(o.PredictedLabelColumnName, PredictedColumn, keyData: EdramPipeline.LabelData(labels)))
@@ -91,25 +92,72 @@ public sealed class EdramScoringEstimator : ChainEstimator
                 .Append(c.DropColumns(parked.Select(p => p.Temp).ToArray()));
         return chain;
     }
+
+    private protected override EdramScoringTransformer Wrap(ITransformer chain, PipelineResources resources) =>
+        new(chain, resources, resources.States<ScoringMapping>().Single());
+}
+
+/// <summary>
+/// A fitted <c>ApplyEdram</c>: the model's metadata, the device its ONNX Runtime session actually runs on and, after a
+/// CPU fallback, why. Dispose it (or the pipeline's <see cref="EdramModel"/>) to release the session.
+/// </summary>
+public sealed class EdramScoringTransformer : EdramTransformer
+{
+    internal EdramScoringTransformer(ITransformer chain, PipelineResources resources, ScoringMapping mapping) : base(chain, resources)
+    {
+        ModelInfo = mapping.Scorer.Info;
+        Device = mapping.Scorer.Device;
+        State = mapping.State;
+    }
+
+    /// <summary>The model's labels, sizes and preprocessing.</summary>
+    public EdramModelInfo ModelInfo { get; }
+
+    /// <summary>Where the session runs: <c>cuda:N</c> or <c>cpu</c>, with <see cref="SessionDevice.FallbackReason"/> when a requested GPU was not used.</summary>
+    public SessionDevice Device { get; }
+
+    /// <summary>What a saved pipeline keeps of this transform (model reference, hash, GPU settings, labels).</summary>
+    public EdramScoringState State { get; }
 }
 
 /// <summary>A payload header with the component kind, so saved states can be told apart when inspecting a pipeline.</summary>
 internal sealed record StateEnvelope<T>(string Kind, T State);
 
-/// <summary>Decoded scoring state: the open model.</summary>
-internal sealed class ScoringMapping(EdramScorer scorer, EdramScoringState state)
+/// <summary>Decoded scoring state: the open model. Owned by the pipeline's <see cref="PipelineResources"/>.</summary>
+internal sealed class ScoringMapping : IDisposable
 {
-    public static readonly SeededStateCache<ScoringMapping> Cache = new(p =>
+    private ScoringMapping(EdramScorer scorer, EdramScoringState state)
     {
-        var s = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(p.Span).State;
-        return new ScoringMapping(s.Open(EdramPipeline.LoadedFrom(p)), s);
-    });
+        Scorer = scorer;
+        State = state;
+    }
+
+    /// <summary>The mapping of a scorer opened at Fit; logs the device it runs on.</summary>
+    public static ScoringMapping Opened(EdramScorer scorer, EdramScoringState state, PipelineResources resources)
+    {
+        resources.Log(DeviceLine(scorer));
+        return new ScoringMapping(scorer, state);
+    }
+
+    /// <summary>Opens the model a loaded payload refers to (resolved against the zip's folder) and logs the device.</summary>
+    public static ScoringMapping Open(ReadOnlyMemory<char> payload, PipelineResources resources)
+    {
+        var state = StateChannel.DecodeHeader<StateEnvelope<EdramScoringState>>(payload.Span).State;
+        return Opened(state.Open(resources.PipelineFolder), state, resources);
+    }
+
+    /// <summary>One log line: which model runs where, and why not on the GPU when it fell back.</summary>
+    public static string DeviceLine(EdramScorer scorer) => scorer.Device.FallbackReason is { } why
+        ? $"ApplyEdram: '{scorer.Info.Path}' runs on {scorer.Device.Name}, not on the GPU requested: {why}"
+        : $"ApplyEdram: '{scorer.Info.Path}' runs on {scorer.Device.Name}";
+
+    public void Dispose() => Scorer.Dispose();
 
     [ThreadStatic] private static float[]? _probabilities;
     [ThreadStatic] private static float[]? _valenceArousal;
 
-    public EdramScorer Scorer { get; } = scorer;
-    public EdramScoringState State { get; } = state;
+    public EdramScorer Scorer { get; }
+    public EdramScoringState State { get; }
 
     public void Map(ScoringInput i, ScoringOutput o)
     {
@@ -137,7 +185,7 @@ internal sealed class ScoringMapping(EdramScorer scorer, EdramScoringState state
 }
 
 /// <summary>Scoring mapping input.</summary>
-public sealed class ScoringInput
+internal sealed class ScoringInput
 {
     /// <summary>Preprocessed face, row-major bytes.</summary>
     [ColumnName(EdramScoringEstimator.InputColumn), VectorType] public byte[] Pixels { get; set; } = [];
@@ -146,7 +194,7 @@ public sealed class ScoringInput
 }
 
 /// <summary>Scoring mapping output: one fixed column per possible class (ML.NET mappings have fixed columns).</summary>
-public sealed class ScoringOutput
+internal sealed class ScoringOutput
 {
     /// <summary>Predicted label text, empty for failed rows.</summary>
     [ColumnName(EdramScoringEstimator.PredictedColumn)] public string Predicted { get; set; } = "";
@@ -156,7 +204,7 @@ public sealed class ScoringOutput
     [ColumnName(EdramScoringEstimator.ArousalColumn)] public float Arousal { get; set; }
     /// <summary>Glimpse parameters.</summary>
     [ColumnName(EdramScoringEstimator.GlimpsesColumn), VectorType] public float[] Glimpses { get; set; } = [];
-#pragma warning disable CS1591 // probability of class k
+    // probability of class k
     [ColumnName("__EdramP0")] public float P0 { get; set; }
     [ColumnName("__EdramP1")] public float P1 { get; set; }
     [ColumnName("__EdramP2")] public float P2 { get; set; }
@@ -173,7 +221,6 @@ public sealed class ScoringOutput
     [ColumnName("__EdramP13")] public float P13 { get; set; }
     [ColumnName("__EdramP14")] public float P14 { get; set; }
     [ColumnName("__EdramP15")] public float P15 { get; set; }
-#pragma warning restore CS1591
 
     internal void Set(int k, float v)
     {
@@ -198,12 +245,22 @@ public sealed class ScoringOutput
 
 /// <summary>EDRAM scoring of a preprocessed-face column. Loaded by name from saved pipelines.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class ScoringFactory : CustomMappingFactory<ScoringInput, ScoringOutput>
+internal sealed class ScoringFactory : StateMappingFactory<ScoringInput, ScoringOutput>
 {
     /// <summary>Contract name stored in saved pipelines.</summary>
     public const string ContractName = "EdramFer.ApplyEdram";
 
-    /// <inheritdoc />
-    public override Action<ScoringInput, ScoringOutput> GetMapping() => static (i, o) =>
-        ScoringMapping.Cache.Get(i.State).Map(i, o);
+    /// <summary>For ML.NET, loading a zip.</summary>
+    public ScoringFactory() : base(null, false)
+    {
+    }
+
+    internal ScoringFactory(PipelineResources? fitted, bool schemaOnly) : base(fitted, schemaOnly)
+    {
+    }
+
+    private protected override string Contract => ContractName;
+
+    private protected override Action<ScoringInput, ScoringOutput> Map(PipelineResources resources) =>
+        (i, o) => resources.Get(i.State, p => ScoringMapping.Open(p, resources)).Map(i, o);
 }

@@ -7,8 +7,11 @@ namespace EdramFer.ML;
 /// <summary>Options of <c>ApplyEdram</c>.</summary>
 public sealed record EdramScoringOptions
 {
-    /// <summary>The EDRAM ONNX model. Saved pipelines keep its path and SHA-256, not its bytes (see <see cref="EdramScoringEstimator"/>).</summary>
-    public required string ModelPath { get; init; }
+    /// <summary>The EDRAM ONNX model file. Saved pipelines keep its path and SHA-256, not its bytes (see <see cref="EdramScoringEstimator"/>).</summary>
+    public string ModelFile { get; init; } = "";
+    /// <summary>The old name of <see cref="ModelFile"/>.</summary>
+    [Obsolete("Use ModelFile (ML.NET's name for a model file, as in ApplyOnnxModel's modelFile).")]
+    public string ModelPath { get => ModelFile; init => ModelFile = value; }
     /// <summary>Input column: <c>Vector&lt;Byte&gt;</c> of input-size² preprocessed pixels (output of PreprocessFace); empty = a failed row.</summary>
     public string InputColumnName { get; init; } = "Face";
     /// <summary>Key column whose key values are the model's labels; missing key (0) for failed rows.</summary>
@@ -23,13 +26,16 @@ public sealed record EdramScoringOptions
     public string GlimpsesColumnName { get; init; } = "Glimpses";
     /// <summary>CUDA device for ONNX Runtime; null = CPU. Kept by saved pipelines.</summary>
     public int? GpuDeviceId { get; init; }
-    /// <summary>Run on CPU when the GPU is unavailable (no CUDA libraries, provider failure). Kept by saved pipelines.</summary>
+    /// <summary>
+    /// Run on CPU when the GPU is unavailable (no CUDA libraries, provider failure); false, as in ML.NET's ApplyOnnxModel,
+    /// fails instead. The fitted <see cref="EdramScoringTransformer.Device"/> says which ran. Kept by saved pipelines.
+    /// </summary>
     public bool FallbackToCpu { get; init; }
     /// <summary>ONNX Runtime intra-op threads; 0 = its default.</summary>
     public int IntraOpThreads { get; init; }
     /// <summary>
     /// Folder the fitted pipeline will be saved in (the zip's folder). The saved state then refers to the model by its
-    /// path relative to this folder (<c>../onnx/x.onnx</c>), and <see cref="EdramPipeline.Load"/> resolves it against the
+    /// path relative to this folder (<c>../onnx/x.onnx</c>), and <c>mlContext.Model.LoadEdram</c> resolves it against the
     /// folder of the zip it loads, so zip and model can move together. Null: relative to the working directory.
     /// A model that shares no folder below the file-system root with that base is saved with its absolute path.
     /// </summary>
@@ -84,14 +90,6 @@ public sealed record EdramScoringState
     internal EdramScorer Open(string? pipelineFolder) =>
         EdramScorer.Load(Resolve(pipelineFolder), GpuDeviceId, FallbackToCpu, IntraOpThreads, Sha256);
 
-    /// <summary>Checks, without opening a session, that the model resolves to a regular file with the saved hash.</summary>
-    internal void Verify(string? pipelineFolder)
-    {
-        var path = Resolve(pipelineFolder);
-        RegularFile.Require(path, "EDRAM model file of the pipeline");
-        EdramScorer.RequireSha256(path, Sha256);
-    }
-
     /// <summary>The first of <see cref="Candidates"/> that exists; throws naming every path tried.</summary>
     private string Resolve(string? pipelineFolder)
     {
@@ -99,7 +97,7 @@ public sealed record EdramScoringState
         var found = candidates.FirstOrDefault(File.Exists)
                     ?? throw new FileNotFoundException(
                         $"The EDRAM model of this pipeline ('{ModelPath}', SHA-256 {Sha256}) was not found at {string.Join(" or ", candidates.Select(c => $"'{c}'"))}; " +
-                        $"keep it at the same place relative to the zip, load the zip with EdramPipeline.Load, or set {EdramPipeline.ModelFolderVariable} to its folder",
+                        $"keep it at the same place relative to the zip, load the zip with mlContext.Model.LoadEdram, or set {EdramPipeline.ModelFolderVariable} to its folder",
                         ModelPath);
         return found;
     }

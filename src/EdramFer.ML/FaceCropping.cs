@@ -41,7 +41,7 @@ public sealed record FaceCroppingOptions
 /// <see cref="FacePreprocessor"/> with CLAHE off). Bad rows never throw: they get an empty crop, FaceFound false, a
 /// status and an error text.
 /// </summary>
-public sealed class FaceCroppingEstimator : ChainEstimator
+public sealed class FaceCroppingEstimator : EdramEstimator<FaceCroppingTransformer>
 {
     internal const string PathColumn = "__EdramImagePath";
     internal const string ImageColumn = "__EdramImage";
@@ -63,7 +63,7 @@ public sealed class FaceCroppingEstimator : ChainEstimator
     /// <summary>The options this estimator was made with.</summary>
     public FaceCroppingOptions Options => _options;
 
-    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema)
+    private protected override IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema, PipelineResources? resources)
     {
         var input = _options.InputColumnName ?? _options.OutputColumnName;
         var col = Require(inputSchema, input);
@@ -77,17 +77,19 @@ public sealed class FaceCroppingEstimator : ChainEstimator
         var (height, width) = image is null ? (0, 0) : letterbox ? (_options.ImageCanvasSize, _options.ImageCanvasSize) : (image.Height, image.Width);
         var state = CropState.From(_options) with { ImageHeight = height, ImageWidth = width, Letterboxed = letterbox };
         var payload = StateChannel.Encode(state);
-        // Fails now on a missing detector file; at build time the pipeline folder is the one the options name.
-        CropMapping.Cache.Seed(payload, CropMapping.Create(state, _options.PipelineFolder is { } f ? Path.GetFullPath(f) : null));
+        // Fit fails now on a missing detector file (at build time the pipeline folder is the one the options name);
+        // the schema alone opens no detector.
+        resources?.Seed(payload, CropMapping.Create(state, _options.PipelineFolder is { } f ? Path.GetFullPath(f) : null));
+        var schemaOnly = resources is null;
         var c = Catalog;
         // CustomMapping cannot read MLImage values (ML.NET 5.0.1: "Type 'Microsoft.ML.Data.MLImage' is not yet
         // supported"), so an image column reaches the mapping as interleaved BGR bytes from ExtractPixels.
         IEstimator<ITransformer> read = image is null
-            ? c.CopyColumns(PathColumn, input).Append<ITransformer>(c.CustomMapping(new PathCropFactory().GetMapping(), PathCropFactory.ContractName))
+            ? c.CopyColumns(PathColumn, input).Append<ITransformer>(c.CustomMapping(new PathCropFactory(resources, schemaOnly).GetMapping(), PathCropFactory.ContractName))
             : (letterbox ? c.ResizeImages(ImageColumn, width, height, input, ImageResizingEstimator.ResizingKind.IsoPad) : (IEstimator<ITransformer>)c.CopyColumns(ImageColumn, input))
                 .Append(c.ExtractPixels(PixelsColumn, ImageColumn, ImagePixelExtractingEstimator.ColorBits.Rgb, ImagePixelExtractingEstimator.ColorsOrder.ABGR,
                     interleavePixelColors: true, outputAsFloatArray: false))
-                .Append<ITransformer>(c.CustomMapping(new PixelsCropFactory().GetMapping(), PixelsCropFactory.ContractName));
+                .Append<ITransformer>(c.CustomMapping(new PixelsCropFactory(resources, schemaOnly).GetMapping(), PixelsCropFactory.ContractName));
         return StateChannel.Estimator(Catalog, payload)
             .Append(read)
             .Append(Copy(c, [
@@ -96,24 +98,45 @@ public sealed class FaceCroppingEstimator : ChainEstimator
             .Append(c.DropColumns([StateChannel.KeyColumn, StateChannel.StateColumn, .. image is null ? new[] { PathColumn } : [ImageColumn, PixelsColumn],
                 CropColumn, FaceFoundColumn, StatusColumn, ErrorColumn]));
     }
+
+    private protected override FaceCroppingTransformer Wrap(ITransformer chain, PipelineResources resources) => new(chain, resources);
+}
+
+/// <summary>A fitted <c>DetectAndCropFace</c>; disposing it releases its detectors.</summary>
+public sealed class FaceCroppingTransformer : EdramTransformer
+{
+    internal FaceCroppingTransformer(ITransformer chain, PipelineResources resources) : base(chain, resources)
+    {
+    }
 }
 
 /// <summary>Decoded crop state: the preprocessor (detector pools) and the folder for relative paths.</summary>
 internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFolder, int imageHeight = 0, int imageWidth = 0, bool letterboxed = false)
+    : IDisposable
 {
-    public static readonly SeededStateCache<CropMapping> Cache = new(p => Create(StateChannel.DecodeHeader<CropState>(p.Span), EdramPipeline.LoadedFrom(p)));
-
     public FacePreprocessor Preprocessor { get; } = preprocessor;
 
     public static CropMapping Create(CropState state, string? pipelineFolder = null) =>
         new(new FacePreprocessor(state.ToOptions(pipelineFolder)), state.ResolveImageFolder(pipelineFolder), state.ImageHeight, state.ImageWidth, state.Letterboxed);
 
+    /// <summary>The mapping of a loaded crop payload, its files resolved against the zip's folder.</summary>
+    public static CropMapping Open(ReadOnlyMemory<char> payload, PipelineResources resources) =>
+        Create(StateChannel.DecodeHeader<CropState>(payload.Span), resources.PipelineFolder);
+
+    /// <summary>
+    /// Crops the image at <paramref name="path"/>, a relative path taken from the image folder (or the working directory
+    /// without one). A missing file's error names the full path tried and where relative paths are looked for.
+    /// </summary>
     public PreprocessResult Process(string? path)
     {
         if (string.IsNullOrWhiteSpace(path))
             return new PreprocessResult(PreprocessStatus.FileNotFound, "empty image path", null, null, null);
-        var full = imageFolder is not null && !Path.IsPathRooted(path) ? Path.Combine(imageFolder, path) : path;
-        return Preprocessor.ProcessFile(full);
+        var folder = imageFolder ?? Environment.CurrentDirectory;
+        var full = Path.GetFullPath(path, folder);
+        var result = Preprocessor.ProcessFile(full);
+        if (result.Status != PreprocessStatus.FileNotFound || Path.IsPathRooted(path)) return result;
+        var where = imageFolder is null ? $"the working directory '{folder}' (no ImageFolder set)" : $"the image folder '{folder}'";
+        return result with { Message = $"{result.Message} (relative paths are looked for in {where})" };
     }
 
     /// <summary>
@@ -135,6 +158,8 @@ internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFo
         return Preprocessor.ProcessPixels(content, w, h, 3, sourceName);
     }
 
+    public void Dispose() => Preprocessor.Dispose();
+
     public static void Write(PreprocessResult r, CropOutput o)
     {
         o.Crop = r.Pixels ?? [];
@@ -145,7 +170,7 @@ internal sealed class CropMapping(FacePreprocessor preprocessor, string? imageFo
 }
 
 /// <summary>Crop mapping input from a path column.</summary>
-public sealed class PathCropInput
+internal sealed class PathCropInput
 {
     /// <summary>Image path.</summary>
     [ColumnName(FaceCroppingEstimator.PathColumn)] public string Path { get; set; } = "";
@@ -154,7 +179,7 @@ public sealed class PathCropInput
 }
 
 /// <summary>Crop mapping input from an image column, as ExtractPixels' interleaved BGR bytes.</summary>
-public sealed class PixelsCropInput
+internal sealed class PixelsCropInput
 {
     /// <summary>BGR pixels, row-major.</summary>
     [ColumnName(FaceCroppingEstimator.PixelsColumn), VectorType] public byte[] Pixels { get; set; } = [];
@@ -163,7 +188,7 @@ public sealed class PixelsCropInput
 }
 
 /// <summary>Crop mapping output.</summary>
-public sealed class CropOutput
+internal sealed class CropOutput
 {
     /// <summary>Grey crop, row-major; empty when the image failed.</summary>
     [ColumnName(FaceCroppingEstimator.CropColumn), VectorType] public byte[] Crop { get; set; } = [];
@@ -177,26 +202,46 @@ public sealed class CropOutput
 
 /// <summary>Face crop of an image-path column. Loaded by name from saved pipelines.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PathCropFactory : CustomMappingFactory<PathCropInput, CropOutput>
+internal sealed class PathCropFactory : StateMappingFactory<PathCropInput, CropOutput>
 {
     /// <summary>Contract name stored in saved pipelines.</summary>
     public const string ContractName = "EdramFer.DetectAndCropFace.Path";
 
-    /// <inheritdoc />
-    public override Action<PathCropInput, CropOutput> GetMapping() => static (i, o) =>
-        CropMapping.Write(CropMapping.Cache.Get(i.State).Process(i.Path), o);
+    /// <summary>For ML.NET, loading a zip.</summary>
+    public PathCropFactory() : base(null, false)
+    {
+    }
+
+    internal PathCropFactory(PipelineResources? fitted, bool schemaOnly) : base(fitted, schemaOnly)
+    {
+    }
+
+    private protected override string Contract => ContractName;
+
+    private protected override Action<PathCropInput, CropOutput> Map(PipelineResources resources) =>
+        (i, o) => CropMapping.Write(resources.Get(i.State, p => CropMapping.Open(p, resources)).Process(i.Path), o);
 }
 
 /// <summary>Face crop of an image (MLImage) column's pixels. Loaded by name from saved pipelines.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PixelsCropFactory : CustomMappingFactory<PixelsCropInput, CropOutput>
+internal sealed class PixelsCropFactory : StateMappingFactory<PixelsCropInput, CropOutput>
 {
     /// <summary>Contract name stored in saved pipelines.</summary>
     public const string ContractName = "EdramFer.DetectAndCropFace.Image";
 
-    /// <inheritdoc />
-    public override Action<PixelsCropInput, CropOutput> GetMapping() => static (i, o) =>
-        CropMapping.Write(CropMapping.Cache.Get(i.State).ProcessImage(i.Pixels, "<MLImage>"), o);
+    /// <summary>For ML.NET, loading a zip.</summary>
+    public PixelsCropFactory() : base(null, false)
+    {
+    }
+
+    internal PixelsCropFactory(PipelineResources? fitted, bool schemaOnly) : base(fitted, schemaOnly)
+    {
+    }
+
+    private protected override string Contract => ContractName;
+
+    private protected override Action<PixelsCropInput, CropOutput> Map(PipelineResources resources) =>
+        (i, o) => CropMapping.Write(resources.Get(i.State, p => CropMapping.Open(p, resources)).ProcessImage(i.Pixels, "<MLImage>"), o);
 }
 
 /// <summary>Finds the picture inside ML.NET's IsoPad letterbox.</summary>

@@ -117,31 +117,49 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
 public sealed class PipelineImageScorer : ImageBatchScorer
 {
     private readonly MLContext _ml;
-    private readonly ITransformer _model;
+    private readonly EdramModel _model;
     private readonly SchemaDefinition _definition;
     private readonly string[] _labels;
 
-    /// <summary>Loads <paramref name="zipPath"/>; its input schema must have exactly one text column (the image path).</summary>
+    /// <summary>
+    /// Loads <paramref name="zipPath"/> with <c>mlContext.Model.LoadEdram</c>; its input schema must have exactly one text
+    /// column (the image path). Disposing the scorer releases the pipeline's ONNX sessions and detectors.
+    /// </summary>
     public PipelineImageScorer(string zipPath)
     {
         _ml = new MLContext(seed: 0);
-        _model = EdramPipeline.Load(_ml, zipPath, out var inputSchema);
+        _model = _ml.Model.LoadEdram(zipPath);
+        try
+        {
+            (InputColumn, _labels) = Check(_model, zipPath);
+        }
+        catch
+        {
+            _model.Dispose();
+            throw;
+        }
+        _definition = SchemaDefinition.Create(typeof(PathRow));
+        _definition[nameof(PathRow.Path)].ColumnName = InputColumn;
+        var scoring = _model.Scoring;
+        var devices = _model.Devices;
+        Device = devices.Count == 1 ? devices[0].FallbackReason is { } why ? $"{devices[0].Name} ({why})" : devices[0].Name : "cpu";
+        HasValenceArousal = scoring.Count == 1 && scoring[0].HasValenceArousal;
+    }
+
+    /// <summary>The image-path column and the labels of a loaded pipeline; throws naming the zip when it is not PreprocessFace + ApplyEdram.</summary>
+    private static (string Column, string[] Labels) Check(EdramModel model, string zipPath)
+    {
+        var inputSchema = model.InputSchema;
         var text = inputSchema.Where(c => c.Type is TextDataViewType).ToList();
         if (text.Count != 1)
             throw new InvalidDataException($"'{zipPath}': expected a pipeline with one text (image path) input column, found {text.Count}");
-        InputColumn = text[0].Name;
-        _definition = SchemaDefinition.Create(typeof(PathRow));
-        _definition[nameof(PathRow.Path)].ColumnName = InputColumn;
-        var output = _model.GetOutputSchema(inputSchema);
+        var output = model.GetOutputSchema(inputSchema);
         foreach (var name in new[] { "Score", "PredictedLabel", "Valence", "Arousal", "FaceFound", "PreprocessStatus", "Error" })
             if (output.GetColumnOrNull(name) is null)
                 throw new InvalidDataException($"'{zipPath}': the pipeline has no '{name}' output column (expected PreprocessFace + ApplyEdram)");
         VBuffer<ReadOnlyMemory<char>> names = default;
         output["Score"].GetSlotNames(ref names);
-        _labels = names.DenseValues().Select(n => n.ToString()).ToArray();
-        var scoring = EdramPipeline.FindScoring(_ml, _model);
-        Device = scoring.Count == 1 && scoring[0].GpuDeviceId is int id ? $"cuda:{id}{(scoring[0].FallbackToCpu ? " or cpu" : "")}" : "cpu";
-        HasValenceArousal = scoring.Count == 1 && scoring[0].HasValenceArousal;
+        return (text[0].Name, names.DenseValues().Select(n => n.ToString()).ToArray());
     }
 
     /// <summary>The pipeline's image-path column.</summary>
@@ -170,10 +188,7 @@ public sealed class PipelineImageScorer : ImageBatchScorer
     }
 
     /// <inheritdoc />
-    public override void Dispose()
-    {
-        (_model as IDisposable)?.Dispose();
-    }
+    public override void Dispose() => _model.Dispose();
 
     private sealed class PathRow
     {

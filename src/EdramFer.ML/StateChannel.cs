@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.ML;
@@ -13,7 +12,7 @@ namespace EdramFer.ML;
 /// built-in, saveable transforms: a stateless mapping writes a constant key, a <c>MapValue</c> turns the key into the
 /// component's payload text (the value table is saved in the zip), and the worker mapping reads that text per row as a
 /// <see cref="ReadOnlyMemory{T}"/> that points at the one stored string: no per-row copy, and the decoded state is
-/// cached per string instance.
+/// kept per string instance by the pipeline's <see cref="PipelineResources"/>.
 /// </summary>
 internal static class StateChannel
 {
@@ -74,38 +73,13 @@ internal static class StateChannel
     }
 }
 
-/// <summary>
-/// Decoded payload states, cached per stored payload instance (the value table's string lives as long as the
-/// transformer, so the cache entry does too). Thread-safe: ML.NET may map rows on several threads.
-/// </summary>
-internal sealed class StateCache<T> where T : class
-{
-    private readonly ConditionalWeakTable<object, T> _table = new();
-    private readonly Func<ReadOnlyMemory<char>, T> _create;
-    private (object Owner, T State)? _last;
-
-    public StateCache(Func<ReadOnlyMemory<char>, T> create) => _create = create;
-
-    public T Get(ReadOnlyMemory<char> payload)
-    {
-        if (payload.IsEmpty)
-            throw new InvalidOperationException($"Column '{StateChannel.StateColumn}' is empty: the EdramFer transform's state did not reach the row (was the pipeline edited?)");
-        var owner = StateChannel.Owner(payload);
-        var last = _last;
-        if (last is { } l && ReferenceEquals(l.Owner, owner)) return l.State;
-        var state = _table.GetValue(owner, _ => _create(payload));
-        _last = (owner, state);
-        return state;
-    }
-}
-
 /// <summary>Input of the key mapping: no columns.</summary>
-public sealed class StateKeyInput
+internal sealed class StateKeyInput
 {
 }
 
 /// <summary>Output of the key mapping: the constant key.</summary>
-public sealed class StateKeyOutput
+internal sealed class StateKeyOutput
 {
     /// <summary>Always <c>"state"</c>.</summary>
     [Microsoft.ML.Data.ColumnName(StateChannel.KeyColumn)]
@@ -114,7 +88,7 @@ public sealed class StateKeyOutput
 
 /// <summary>Writes the constant key that <c>MapValue</c> turns into a component's saved state. Loaded by name.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class StateKeyFactory : CustomMappingFactory<StateKeyInput, StateKeyOutput>
+internal sealed class StateKeyFactory : CustomMappingFactory<StateKeyInput, StateKeyOutput>
 {
     /// <summary>Contract name stored in saved pipelines.</summary>
     public const string ContractName = "EdramFer.StateKey";
@@ -142,4 +116,32 @@ internal static class SchemaCheck
         taken.Add(name);
         return name;
     }
+}
+
+/// <summary>
+/// Base of the mapping factories that read a component's state: created by ML.NET with no arguments when a zip loads
+/// (the state then belongs to the LoadEdram in progress), or by the estimator with the resources of its fit; with
+/// <c>schemaOnly</c> the mapping is a placeholder for <c>GetOutputSchema</c> that is never run.
+/// </summary>
+internal abstract class StateMappingFactory<TIn, TOut> : CustomMappingFactory<TIn, TOut> where TIn : class, new() where TOut : class, new()
+{
+    private readonly PipelineResources? _fitted;
+    private readonly bool _schemaOnly;
+
+    private protected StateMappingFactory(PipelineResources? fitted, bool schemaOnly)
+    {
+        _fitted = fitted;
+        _schemaOnly = schemaOnly;
+    }
+
+    /// <summary>The name saved pipelines know the mapping by.</summary>
+    private protected abstract string Contract { get; }
+
+    /// <summary>The per-row mapping reading its state from <paramref name="resources"/>.</summary>
+    private protected abstract Action<TIn, TOut> Map(PipelineResources resources);
+
+    /// <inheritdoc />
+    public sealed override Action<TIn, TOut> GetMapping() => _schemaOnly
+        ? static (_, _) => throw new InvalidOperationException("EdramFer: a chain built for GetOutputSchema was run")
+        : Map(PipelineResources.ForMapping(_fitted, Contract));
 }

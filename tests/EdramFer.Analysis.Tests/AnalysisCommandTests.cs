@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using EdramFer.ML.Tests;
 using EdramFer.Tests.Shared;
 using EdramFer.Vision;

@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using EdramFer.Tests.Shared;
 using OpenCvSharp;
 

@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using System.Globalization;
 using EdramFer.ML.Tests;
 using EdramFer.Tests.Shared;

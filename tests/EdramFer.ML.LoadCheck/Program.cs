@@ -1,5 +1,5 @@
 // Usage: EdramFer.ML.LoadCheck <pipeline.zip> <input column> <paths.txt> <out.tsv>
-// Loads the pipeline with mlContext.Model.Load in a process that never built it, scores one image path per line of
+// Loads the pipeline with mlContext.Model.LoadEdram in a process that never built it, scores one image path per line of
 // paths.txt and writes "predicted<TAB>score1,score2,...<TAB>valence<TAB>arousal<TAB>gpu" per row (floats round-trip),
 // where gpu is the saved GpuDeviceId/FallbackToCpu of the pipeline's ApplyEdram.
 using System.Globalization;
@@ -13,13 +13,13 @@ if (args.Length != 4)
     return 1;
 }
 var mlContext = new MLContext(seed: 0);
-var model = EdramPipeline.Load(mlContext, args[0], out var inputSchema);
+using var model = mlContext.Model.LoadEdram(args[0]);
 var paths = File.ReadAllLines(args[2]);
 var definition = SchemaDefinition.Create(typeof(Row));
 definition[nameof(Row.Path)].ColumnName = args[1]; // the pipeline's input column
 var view = mlContext.Data.LoadFromEnumerable(paths.Select(p => new Row { Path = p }), definition);
 var scored = model.Transform(view);
-var scoring = EdramPipeline.FindScoring(mlContext, model).Single();
+var scoring = model.Scoring.Single();
 var inv = CultureInfo.InvariantCulture;
 using var output = new StreamWriter(args[3]);
 using var cursor = scored.GetRowCursor(scored.Schema);

@@ -36,7 +36,7 @@ public class ApplyEdramTests
 
     private IEstimator<ITransformer> Pipeline(string model, int? gpu = null, bool fallback = false) =>
         _ml.Transforms.PreprocessFace("Face", "Path", NoDetection)
-            .Append(_ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = model, GpuDeviceId = gpu, FallbackToCpu = fallback }));
+            .Append(_ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelFile = model, GpuDeviceId = gpu, FallbackToCpu = fallback }));
 
     /// <summary>Raw ONNX Runtime, batch 1, on the preprocessed bytes scaled as the model's metadata says.</summary>
     private static (float[] Probabilities, float[] Glimpses) RawOrt(InferenceSession session, byte[] pixels)
@@ -128,7 +128,7 @@ public class ApplyEdramTests
         }
         var rows = new[] { (gradient, "happy") };
         var pipeline = _ml.Transforms.PreprocessFace("Face", "Path", new PreprocessOptions())   // defaults: YuNet, no face → no label
-            .Append(_ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = TestModels.Small }));
+            .Append(_ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelFile = TestModels.Small }));
         var view = pipeline.Fit(Rows(rows)).Transform(Rows(rows));
         var scored = Assert.Single(_ml.Data.CreateEnumerable<Scored>(view, false));
         Assert.Equal(0u, scored.PredictedLabel);
@@ -178,8 +178,8 @@ public class ApplyEdramTests
         _ml.Model.Save(model, Rows(rows).Schema, zip);
 
         var inProcess = _ml.Data.CreateEnumerable<Scored>(model.Transform(Rows(rows)), false).ToList();
-        var reloaded = EdramPipeline.Load(new MLContext(seed: 3), zip, out var schema);
-        Assert.NotNull(schema.GetColumnOrNull("Path"));
+        using var reloaded = new MLContext(seed: 3).Model.LoadEdram(zip);
+        Assert.NotNull(reloaded.InputSchema.GetColumnOrNull("Path"));
         var state = Assert.Single(EdramPipeline.FindScoring(_ml, reloaded));
         Assert.Equal(0, state.GpuDeviceId);
         Assert.True(state.FallbackToCpu);
@@ -227,7 +227,7 @@ public class ApplyEdramTests
     {
         var rows = TestModels.FerTest(30); // 30 per class (disgust too): 210 images
         var model = Pipeline(TestModels.Small)
-            .Append(_ml.Transforms.MapLabelToKey("Label", TestModels.Labels, "LabelText"))
+            .Append(_ml.Transforms.Conversion.MapLabelToKey("Label", TestModels.Labels, "LabelText"))
             .Fit(Rows(rows));
         var metrics = _ml.MulticlassClassification.Evaluate(model.Transform(Rows(rows)), "Label", "Score", "PredictedLabel");
 
@@ -253,10 +253,10 @@ public class ApplyEdramTests
     public void MapLabelToKey_UnknownLabels_ErrorNamesThemAndCaseIsIgnored()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { "Happy", "SAD", "contempt", "happy", "bored" }.Select(l => new LabeledRow { LabelText = l }).ToList());
-        var e = Assert.Throws<InvalidDataException>(() => _ml.Transforms.MapLabelToKey("Label", TestModels.Labels, "LabelText").Fit(data));
+        var e = Assert.Throws<InvalidDataException>(() => _ml.Transforms.Conversion.MapLabelToKey("Label", TestModels.Labels, "LabelText").Fit(data));
         Assert.Contains("'bored', 'contempt'", e.Message);
         var known = _ml.Data.LoadFromEnumerable(new[] { "Happy", "SAD", "angry" }.Select(l => new LabeledRow { LabelText = l }).ToList());
-        var keys = _ml.Transforms.MapLabelToKey("Label", TestModels.Labels, "LabelText").Fit(known).Transform(known).GetColumn<uint>("Label");
+        var keys = _ml.Transforms.Conversion.MapLabelToKey("Label", TestModels.Labels, "LabelText").Fit(known).Transform(known).GetColumn<uint>("Label");
         Assert.Equal([4u, 6u, 1u], keys);
     }
 

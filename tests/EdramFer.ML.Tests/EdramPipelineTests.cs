@@ -37,7 +37,7 @@ public class EdramPipelineTests
         var folder = Path.GetDirectoryName(zip);
         var preprocess = new PreprocessOptions { Detectors = [DetectorKind.YuNet], YuNetModelPath = detector, NoFacePolicy = NoFacePolicy.WholeImage };
         var fitted = ml.Transforms.PreprocessFace(new FaceCroppingOptions { OutputColumnName = "Face", InputColumnName = "Path", Preprocess = preprocess, PipelineFolder = folder })
-            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = model, PipelineFolder = folder }))
+            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelFile = model, PipelineFolder = folder }))
             .Fit(data);
         ml.Model.Save(fitted, data.Schema, zip);
         var expected = ml.Data.CreateEnumerable<Scored>(fitted.Transform(data), false).ToList();
@@ -54,7 +54,7 @@ public class EdramPipelineTests
         var after = Path.Combine(root, "elsewhere", "after");
         Directory.CreateDirectory(Path.GetDirectoryName(after)!);
         Directory.Move(before, after);
-        var reloaded = EdramPipeline.Load(new MLContext(seed: 1), Path.Combine(after, "pipelines", "x.zip"), out _);
+        var reloaded = new MLContext(seed: 1).Model.LoadEdram(Path.Combine(after, "pipelines", "x.zip"));
         var actual = ml.Data.CreateEnumerable<Scored>(reloaded.Transform(data), false).ToList();
         Assert.Equal(expected.Select(e => e.Score), actual.Select(a => a.Score));
         Assert.Equal(expected.Select(e => e.PredictedLabel), actual.Select(a => a.PredictedLabel));
@@ -71,12 +71,12 @@ public class EdramPipelineTests
         var data = ml.Data.LoadFromEnumerable(TestModels.FerTest(1).Take(1).Select(r => new PathRow { Path = r.Path }).ToList());
         var zip = Path.Combine(root, "x.zip");
         var fitted = ml.Transforms.PreprocessFace("Face", "Path", new PreprocessOptions { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage })
-            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelPath = model, PipelineFolder = root }))
+            .Append(ml.Transforms.ApplyEdram(new EdramScoringOptions { ModelFile = model, PipelineFolder = root }))
             .Fit(data);
         ml.Model.Save(fitted, data.Schema, zip);
         File.AppendAllText(model, "tampered"); // same path, other bytes
         // EdramPipeline.Load now checks the model when it loads (issue #14 item 15): the reason comes unwrapped, before any row.
-        var e = Assert.Throws<InvalidDataException>(() => EdramPipeline.Load(new MLContext(seed: 1), zip, out _));
+        var e = Assert.Throws<InvalidDataException>(() => new MLContext(seed: 1).Model.LoadEdram(zip));
         Assert.Contains("but the pipeline was built with", e.Message);
     }
 

@@ -173,7 +173,7 @@ public class MLImageInputTests
         var zip = Path.Combine(dir, "pipeline.zip");
         _ml.Model.Save(model, Paths(paths).Schema, zip);
 
-        var reloaded = EdramPipeline.Load(new MLContext(seed: 5), zip, out _);
+        var reloaded = new MLContext(seed: 5).Model.LoadEdram(zip);
         Assert.Equal(scores, reloaded.Transform(Paths(paths)).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()));
 
         var pathsFile = Path.Combine(dir, "paths.txt");

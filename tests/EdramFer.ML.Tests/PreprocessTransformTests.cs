@@ -106,7 +106,7 @@ public class PreprocessTransformTests
         var model = _ml.Transforms.PreprocessFace("Face", "Path", Haar with { Margin = 0.3, ClaheClipLimit = 4 }).Fit(Paths(paths));
         var zip = Path.Combine(TestModels.TempFolder("save"), "pre.zip");
         _ml.Model.Save(model, Paths(paths).Schema, zip);
-        var loaded = EdramPipeline.Load(new MLContext(seed: 1), zip, out _);
+        var loaded = new MLContext(seed: 1).Model.LoadEdram(zip);
         var before = model.Transform(Paths(paths)).GetColumn<VBuffer<byte>>("Face").Select(v => v.DenseValues().ToArray()).ToList();
         var after = loaded.Transform(Paths(paths)).GetColumn<VBuffer<byte>>("Face").Select(v => v.DenseValues().ToArray()).ToList();
         Assert.Equal(before, after);

@@ -37,7 +37,7 @@ public class ShippedModelTests
         var noDetection = new PreprocessOptions { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage };
         var model = ml.Transforms.PreprocessFace("Face", "Path", noDetection)
             .Append(ml.Transforms.ApplyEdram(ModelPath))
-            .Append(ml.Transforms.MapLabelToKey("Label", TestModels.Labels, "LabelText"))
+            .Append(ml.Transforms.Conversion.MapLabelToKey("Label", TestModels.Labels, "LabelText"))
             .Fit(data);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data), "Label", "Score", "PredictedLabel");
 

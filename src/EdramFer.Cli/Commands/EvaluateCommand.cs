@@ -136,7 +136,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         labelDefinition[nameof(LabelRow.LabelText)].ColumnName = s.LabelColumn;
         try
         {
-            ml.Transforms.MapLabelToKey("__Label", labels, s.LabelColumn).Fit(ml.Data.LoadFromEnumerable(
+            ml.Transforms.Conversion.MapLabelToKey("__Label", labels, s.LabelColumn).Fit(ml.Data.LoadFromEnumerable(
                 distinct.Select(l => new LabelRow { LabelText = l }).ToList(), labelDefinition));
         }
         catch (InvalidDataException e)
@@ -184,7 +184,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         {
             LabelText = r.Label, Score = r.Probabilities, PredictedLabel = (uint)(r.Predicted + 1), // key 0 = missing
         }).ToList(), definition);
-        var keyed = ml.Transforms.MapLabelToKey("Label", labels, nameof(ScoredRow.LabelText)).Fit(data).Transform(data);
+        var keyed = ml.Transforms.Conversion.MapLabelToKey("Label", labels, nameof(ScoredRow.LabelText)).Fit(data).Transform(data);
         return ml.MulticlassClassification.Evaluate(keyed, "Label", nameof(ScoredRow.Score), nameof(ScoredRow.PredictedLabel));
     }
 

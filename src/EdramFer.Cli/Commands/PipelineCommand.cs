@@ -9,7 +9,7 @@ namespace EdramFer.Cli.Commands;
 
 /// <summary>
 /// <c>edram pipeline</c>: saves the fitted end-to-end ML.NET pipeline (PreprocessFace on a <c>path</c> column, then
-/// ApplyEdram) as a zip that <c>edram score --model x.zip</c> and <c>mlContext.Model.Load</c> read. The zip refers to
+/// ApplyEdram) as a zip that <c>edram score --model x.zip</c> and <c>mlContext.Model.LoadEdram</c> read. The zip refers to
 /// the .onnx by its path relative to the zip's folder and its SHA-256 (see <see cref="EdramScoringOptions.PipelineFolder"/>). Exit codes: 0 saved, 1 failed.
 /// </summary>
 public sealed class PipelineCommand(IAnsiConsole console) : Command<PipelineCommand.Settings>
@@ -38,7 +38,7 @@ public sealed class PipelineCommand(IAnsiConsole console) : Command<PipelineComm
         var ml = new MLContext(seed: 0);
         var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions
         {
-            ModelPath = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
+            ModelFile = s.Model, InputColumnName = "Face", GpuDeviceId = gpu.Device, FallbackToCpu = gpu.Fallback,
             PipelineFolder = Path.GetDirectoryName(output), // the zip refers to the model relative to itself
         });
         var preprocess = s.ToPreprocessOptions(scoring.ModelInfo.Preprocess);

@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using EdramFer.CommandLine;
 using System.ComponentModel;
 using EdramFer.Analysis;

@@ -1,4 +1,4 @@
-namespace EdramFer.Analysis;
+namespace EdramFer.ML;
 
 /// <summary>An axis-aligned rectangle in input pixels (continuous coordinates: pixel i spans [i, i+1)).</summary>
 /// <param name="X">left edge</param>

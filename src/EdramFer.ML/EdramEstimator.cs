@@ -4,13 +4,14 @@ using Microsoft.ML.Data;
 namespace EdramFer.ML;
 
 /// <summary>
-/// Base of the EdramFer estimators: each builds, for a given input schema, a chain of built-in saveable transforms
-/// around its <c>CustomMapping</c> (see <see cref="StateChannel"/>), after checking the input columns. The fitted
-/// result is that chain, so <c>mlContext.Model.Save/Load</c> handles it like any ML.NET pipeline.
+/// Base of the EdramFer estimators. Each builds, for a given input schema, a chain of built-in saveable transforms
+/// around its <c>CustomMapping</c> (see <see cref="StateChannel"/>), after checking the input columns.
+/// <see cref="GetOutputSchema"/> builds that chain without opening any model or detector.
 /// </summary>
-public abstract class ChainEstimator : IEstimator<ITransformer>
+/// <typeparam name="TTransformer">the fitted transformer</typeparam>
+public abstract class EdramEstimator<TTransformer> : IEstimator<TTransformer> where TTransformer : EdramTransformer
 {
-    private protected ChainEstimator(TransformsCatalog catalog)
+    private protected EdramEstimator(TransformsCatalog catalog)
     {
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
     }
@@ -18,22 +19,38 @@ public abstract class ChainEstimator : IEstimator<ITransformer>
     /// <summary>The catalog the built-in parts of the chain come from.</summary>
     private protected TransformsCatalog Catalog { get; }
 
-    /// <summary>Checks the input columns (throws naming the column and the expected type) and builds the chain.</summary>
-    private protected abstract IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema);
+    /// <summary>
+    /// Checks the input columns (throws naming the column and the expected type) and builds the chain. With
+    /// <paramref name="resources"/> the mapping's state is built and seeded there (models, detectors); without, the
+    /// chain only serves for the schema and opens nothing.
+    /// </summary>
+    private protected abstract IEstimator<ITransformer> Build(IReadOnlyList<InputColumn> inputSchema, PipelineResources? resources);
+
+    /// <summary>The fitted transformer around <paramref name="chain"/>, owning <paramref name="resources"/>.</summary>
+    private protected abstract TTransformer Wrap(ITransformer chain, PipelineResources resources);
 
     /// <summary>Fits the chain (no pass over the data: every part is fixed at construction).</summary>
-    /// <returns>A <see cref="TransformerChain{TLastTransformer}"/> of built-in transformers.</returns>
-    public ITransformer Fit(IDataView input)
+    /// <returns>A disposable transformer that owns the models and detectors it opened.</returns>
+    public TTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return Build(InputColumn.From(input.Schema)).Fit(input);
+        var resources = new PipelineResources(null, CatalogEnvironment.Logger(CatalogEnvironment.Of(Catalog)));
+        try
+        {
+            return Wrap(Build(InputColumn.From(input.Schema), resources).Fit(input), resources);
+        }
+        catch
+        {
+            resources.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The output schema; fails before <see cref="Fit"/> when an input column is missing or has the wrong type.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return Build(InputColumn.From(inputSchema)).GetOutputSchema(inputSchema);
+        return Build(InputColumn.From(inputSchema), null).GetOutputSchema(inputSchema);
     }
 
     /// <summary>The input column, or ML.NET's "Could not find input column" error.</summary>
@@ -54,7 +71,7 @@ public abstract class ChainEstimator : IEstimator<ITransformer>
 }
 
 /// <summary>An input column as the estimators check it, from a fitted schema or a schema shape.</summary>
-public sealed record InputColumn(string Name, DataViewType ItemType, SchemaShape.Column.VectorKind Kind)
+internal sealed record InputColumn(string Name, DataViewType ItemType, SchemaShape.Column.VectorKind Kind)
 {
     /// <summary>True for a scalar text column.</summary>
     public bool IsText => Kind == SchemaShape.Column.VectorKind.Scalar && ItemType is TextDataViewType;

@@ -1,6 +1,6 @@
 using EdramFer.Training.Model;
 
-namespace EdramFer.Analysis.Tests;
+namespace EdramFer.ML.Tests;
 
 public class GlimpseGeometryTests
 {
