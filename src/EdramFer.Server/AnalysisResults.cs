@@ -1,3 +1,4 @@
+using EdramFer.ML;
 using System.Text.Json.Serialization;
 using EdramFer.Analysis;
 using EdramFer.Contracts;

@@ -135,12 +135,12 @@ public class RegressionTests
 
         if (refusal is null)
         {
-            var model = EdramPipeline.Load(ml, path, out _);
-            Assert.Equal(zip == "state-intact.zip" ? 1 : 0, EdramPipeline.FindScoring(ml, model).Count);
+            using var model = ml.Model.LoadEdram(path);
+            Assert.Equal(zip == "state-intact.zip" ? 1 : 0, model.Scoring.Count);
         }
         else
         {
-            var e = Assert.Throws<InvalidDataException>(() => EdramPipeline.Load(ml, path, out _));
+            var e = Assert.Throws<InvalidDataException>(() => ml.Model.LoadEdram(path));
             Assert.Contains($"'{path}' {refusal}", e.Message);
         }
     }

@@ -22,7 +22,7 @@ internal static class PipelineSeeds
             var model = Path.Combine(folder, PipelineZipTarget.ModelFileName);
             File.WriteAllBytes(model, TinyEdramModel.Bytes());
             var ml = new MLContext(seed: 0);
-            var scoring = new EdramScoringOptions { ModelPath = model, InputColumnName = "Face", PipelineFolder = folder };
+            var scoring = new EdramScoringOptions { ModelFile = model, InputColumnName = "Face", PipelineFolder = folder };
             var whole = ml.Transforms.PreprocessFace(new FaceCroppingOptions
             {
                 OutputColumnName = "Face", InputColumnName = "path", PipelineFolder = folder,

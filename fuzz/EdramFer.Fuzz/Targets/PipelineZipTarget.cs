@@ -43,10 +43,10 @@ public sealed class PipelineZipTarget : FuzzTarget
         }
         var zip = Path.Combine(WorkFolder, "pipeline.zip");
         File.WriteAllBytes(zip, data.ToArray());
-        ITransformer model;
+        EdramModel model;
         try
         {
-            model = EdramPipeline.Load(_ml, zip, out _);
+            model = _ml.Model.LoadEdram(zip);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
@@ -54,7 +54,8 @@ public sealed class PipelineZipTarget : FuzzTarget
                 throw new ContractViolation($"the refusal names neither the zip nor the model: {e.Message}");
             return $"refused ({e.GetType().Name}): {Outcome.Template(e.Message)}";
         }
-        var states = EdramPipeline.FindScoring(_ml, model);
+        using var owned = model;
+        var states = model.Scoring;
         foreach (var state in states)
             if (state.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
                 throw new ContractViolation($"loaded a scoring state whose model hash '{state.Sha256}' is not a SHA-256: its model was not checked");
