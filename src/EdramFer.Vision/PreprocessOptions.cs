@@ -159,12 +159,11 @@ public sealed record PreprocessOptions
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var inv = CultureInfo.InvariantCulture;
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataPrefix + "version"] = AlgorithmVersion,
             [MetadataPrefix + "detectors"] = FormatDetectors(Detectors),
             [MetadataPrefix + "margin"] = Margin.ToString("R", inv),
-            [MetadataPrefix + "alignment"] = Alignment == FaceAlignment.Eyes ? "eyes" : "none",
             [MetadataPrefix + "no_face_policy"] = NoFacePolicyNames.Format(NoFacePolicy),
             [MetadataPrefix + "output_size"] = OutputSize.ToString(inv),
             [MetadataPrefix + "clahe_clip_limit"] = ClaheClipLimit.ToString("R", inv),
@@ -176,6 +175,9 @@ public sealed record PreprocessOptions
             [MetadataPrefix + "dlib_upsample"] = DlibUpsample.ToString(inv),
             [MetadataPrefix + "dlib_score_threshold"] = DlibScoreThreshold.ToString("R", inv),
         };
+        // Written only when on: models, pipelines and caches without alignment keep the keys (and cache keys) they had.
+        if (Alignment == FaceAlignment.Eyes) metadata[MetadataPrefix + "alignment"] = "eyes";
+        return metadata;
     }
 
     /// <summary>
