@@ -8,16 +8,12 @@ using Spectre.Console.Cli;
 namespace EdramFer.Cli.Commands;
 
 /// <summary>Options shared by the commands that run a model over a CSV of images (score, evaluate).</summary>
-public class ModelRunSettings : DetectorSettings
+public class ModelRunSettings : ModelSettings
 {
-    [CommandOption("--model <PATH>"), Description("EDRAM ONNX model, or a pipeline .zip written by `edram pipeline`")]
-    public string Model { get; init; } = "";
     [CommandOption("--input <CSV>"), Description("CSV with a header row; relative image paths resolve against the CSV's folder (score: also an image file or a folder, recursively)")]
     public string Input { get; init; } = "";
     [CommandOption("--image-column <NAME>"), DefaultValue("path"), Description("Column holding the image paths")]
     public string ImageColumn { get; init; } = "path";
-    [CommandOption("--gpu <DEVICE>"), DefaultValue("none"), Description("CUDA device id, auto (GPU 0 when CUDA loads, else CPU) or none")]
-    public string Gpu { get; init; } = "none";
     [CommandOption("--batch-size <N>"), DefaultValue(32), Description("Images per ONNX Runtime call (.onnx models)")]
     public int BatchSize { get; init; } = 32;
     [CommandOption("--threads <N>"), DefaultValue(0), Description("ONNX Runtime intra-op threads and preprocessing threads (0 = all cores)")]
@@ -28,8 +24,6 @@ public class ModelRunSettings : DetectorSettings
         if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (an .onnx model or a pipeline .zip)");
         if (string.IsNullOrWhiteSpace(Input)) return ValidationResult.Error("--input is required (a CSV with a header row)");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be >= 1, got {BatchSize}");
-        try { ParseGpu(); }
-        catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
         if (IsPipeline && (Detector ?? NoFace ?? SsdModel ?? SsdConfig ?? YuNetModel ?? Cascade ?? Align) is not null)
             return ValidationResult.Error("--model is a pipeline .zip: its preprocessing is fixed; detector options apply to .onnx models only");
         if (IsPipeline && Gpu != "none")
@@ -42,18 +36,6 @@ public class ModelRunSettings : DetectorSettings
 
     /// <summary>True when --model is a saved ML.NET pipeline.</summary>
     public bool IsPipeline => Model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>(device id, fallback) for --gpu: none → (null, false); auto → (0, true); N → (N, false).</summary>
-    public (int? Device, bool Fallback) ParseGpu() => ParseGpu(Gpu);
-
-    /// <summary>The one parser of --gpu values (score, evaluate, heatmap, pipeline, scanpath).</summary>
-    public static (int? Device, bool Fallback) ParseGpu(string gpu) => gpu.Trim().ToLowerInvariant() switch
-    {
-        "none" or "cpu" => (null, false),
-        "auto" => (0, true),
-        var g when int.TryParse(g, out var id) && id >= 0 => (id, false),
-        _ => throw new ArgumentException($"--gpu must be a device id, auto or none; got '{gpu}'"),
-    };
 
     /// <summary>Opens the model: the batched ONNX path for .onnx, ML.NET for a pipeline .zip.</summary>
     public ImageBatchScorer OpenScorer()

@@ -14,18 +14,13 @@ namespace EdramFer.Cli.Commands;
 /// </summary>
 public sealed class PipelineCommand(IAnsiConsole console) : Command<PipelineCommand.Settings>
 {
-    public sealed class Settings : DetectorSettings
+    public sealed class Settings : ModelSettings
     {
-        [CommandOption("--model <ONNX>"), Description("EDRAM ONNX model")]
-        public string Model { get; init; } = "";
         [CommandOption("--output <ZIP>"), Description("Pipeline zip to write, e.g. pipelines/edram.zip")]
         public string Output { get; init; } = "";
-        [CommandOption("--gpu <DEVICE>"), DefaultValue("none"), Description("Saved in the pipeline: CUDA device id, auto (GPU 0 with CPU fallback) or none")]
-        public string Gpu { get; init; } = "none";
 
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (an EDRAM .onnx)");
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output is required (the pipeline .zip)");
             return base.Validate();
         }
@@ -33,7 +28,7 @@ public sealed class PipelineCommand(IAnsiConsole console) : Command<PipelineComm
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        var gpu = new ModelRunSettings { Model = s.Model, Input = "-", Gpu = s.Gpu }.ParseGpu();
+        var gpu = s.ParseGpu();
         var output = Path.GetFullPath(s.Output);
         var ml = new MLContext(seed: 0);
         var scoring = ml.Transforms.ApplyEdram(new EdramScoringOptions

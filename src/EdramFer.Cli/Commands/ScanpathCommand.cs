@@ -14,20 +14,15 @@ namespace EdramFer.Cli.Commands;
 /// </summary>
 public sealed class ScanpathCommand(IAnsiConsole console) : Command<ScanpathCommand.Settings>
 {
-    public sealed class Settings : DetectorSettings
+    public sealed class Settings : ModelSettings
     {
-        [CommandOption("--model <PATH>"), Description("EDRAM ONNX model")]
-        public string Model { get; init; } = "";
         [CommandOption("--image <FILE>"), Description("The image (any common format; the face is detected and cropped as the model's preprocessing says)")]
         public string Image { get; init; } = "";
         [CommandOption("--output <PNG>"), Description("Output PNG (default: <image name>.scanpath.png in the current folder)")]
         public string? Output { get; init; }
-        [CommandOption("--gpu <DEVICE>"), DefaultValue("none"), Description("CUDA device id, auto or none")]
-        public string Gpu { get; init; } = "none";
 
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (an .onnx model)");
             if (Model.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--model must be an .onnx model (a pipeline .zip has no glimpses output)");
             if (string.IsNullOrWhiteSpace(Image)) return ValidationResult.Error("--image is required");
             return base.Validate();
@@ -36,7 +31,7 @@ public sealed class ScanpathCommand(IAnsiConsole console) : Command<ScanpathComm
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
-        var (device, fallback) = ModelRunSettings.ParseGpu(s.Gpu);
+        var (device, fallback) = s.ParseGpu();
         using var scorer = GlimpseScorer.Load(s.Model, device, fallback);
         using var preprocessor = new FacePreprocessor(s.ToPreprocessOptions(scorer.Info.Preprocess));
         var pre = preprocessor.ProcessFile(s.Image);

@@ -51,7 +51,7 @@ public sealed class ServeCommand(IAnsiConsole console) : Command<ServeCommand.Se
             if (ApiKeyFile is not null && !File.Exists(ApiKeyFile)) return ValidationResult.Error($"--api-key-file '{ApiKeyFile}' not found");
             try
             {
-                ModelRunSettings.ParseGpu(Gpu);
+                ModelSettings.ParseGpu(Gpu);
                 ToServerOptions(null).Validate();
             }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
@@ -61,7 +61,7 @@ public sealed class ServeCommand(IAnsiConsole console) : Command<ServeCommand.Se
         /// <summary>The server's options; <paramref name="apiKey"/> as read from <see cref="ApiKeyFile"/>.</summary>
         public ServerOptions ToServerOptions(string? apiKey)
         {
-            var (device, fallback) = ModelRunSettings.ParseGpu(Gpu);
+            var (device, fallback) = ModelSettings.ParseGpu(Gpu);
             return new ServerOptions
             {
                 ModelPath = Model,
