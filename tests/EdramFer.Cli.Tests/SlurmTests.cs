@@ -20,7 +20,7 @@ public sealed class SlurmFactAttribute : FactAttribute
 
 /// <summary>
 /// deploy/slurm on a real Slurm: a single-node cluster (munged, slurmctld, slurmd on loopback) runs the 4-task array job
-/// and the dependent merge over 301 FER2013 images; the merge equals one edram score run byte for byte, and so does it
+/// and the dependent merge over 3,612 rows (301 FER2013 images, twelve times); the merge equals one edram score run byte for byte, and so does it
 /// after one shard's job is cancelled mid-run (scancel: SIGTERM) and resubmitted, resuming from its partial file.
 /// </summary>
 public sealed class SlurmTests : IDisposable
@@ -47,7 +47,9 @@ public sealed class SlurmTests : IDisposable
     [SlurmFact]
     public void ArrayJob_FourShardsMerged_EqualsOneRun_AlsoAfterAShardIsCancelledAndResubmitted()
     {
-        File.WriteAllLines(_env["INPUT"], ["path", .. TestModels.FerTest(43).Select(f => f.Path)]);
+        // 301 images, twelve times over: each shard runs long enough (903 rows at batch 1) to be cancelled mid-way.
+        var images = TestModels.FerTest(43).Select(f => f.Path).ToList();
+        File.WriteAllLines(_env["INPUT"], ["path", .. Enumerable.Repeat(images, 12).SelectMany(x => x)]);
         var (code, output) = EdramCli.Run(_dir, "score", "--model", TestModels.Small, "--input", "in.csv", "--output", "one.csv", "--detector", "none");
         Assert.True(code == 0, output);
         var one = File.ReadAllBytes(Path.Combine(_dir, "one.csv"));
