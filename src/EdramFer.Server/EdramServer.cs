@@ -46,9 +46,7 @@ public static class EdramServer
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddRouting();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.HttpContext.RequestServices.GetRequiredService<ServerMetrics>().Problem(c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode,
-                c.ProblemDetails.Extensions.TryGetValue("code", out var code) ? code?.ToString() ?? "" : "http"));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = CompleteProblem);
         services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
         {
             Timeout = options.RequestTimeout,
@@ -59,6 +57,22 @@ public static class EdramServer
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
+    }
+
+    /// <summary>
+    /// Gives the problems ASP.NET Core writes itself (unhandled exceptions, unmatched routes) a <c>code</c> like ours,
+    /// says what to do about a 500 without leaking the exception (it is in the server log under the trace id), and counts each.
+    /// </summary>
+    private static void CompleteProblem(ProblemDetailsContext c)
+    {
+        var (problem, status) = (c.ProblemDetails, c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode);
+        if (!problem.Extensions.ContainsKey("code"))
+        {
+            problem.Extensions["code"] = status == StatusCodes.Status500InternalServerError ? "internal_error" : "http";
+            if (status == StatusCodes.Status500InternalServerError)
+                problem.Detail = "the server failed while handling this request; its log has the error under this response's trace_id";
+        }
+        c.HttpContext.RequestServices.GetRequiredService<ServerMetrics>().Problem(status, problem.Extensions["code"]?.ToString() ?? "");
     }
 
     private static void Configure(IApplicationBuilder app)

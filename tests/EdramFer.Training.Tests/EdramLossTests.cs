@@ -42,6 +42,27 @@ public class EdramLossTests
     }
 
     [Fact]
+    public void Compute_ZoomFromStep2_LeavesTheFirstGlimpseFree()
+    {
+        // Step 1 whole image (1.0), step 2 at 0.6: only step 2's error counts, averaged over the steps it covers.
+        var theta = new float[1 * 2 * 6];
+        theta[0] = 1f; theta[4] = 1f; theta[6] = 0.6f; theta[10] = 0.6f;
+        using var output = new EdramOutput(zeros(1, 2, 3), zeros(1, 2, 2), tensor(theta).view(1, 2, 6));
+        using var loss = EdramLoss.Compute(output, tensor(new long[] { 0 }), ones(3), null, new LossOptions { ZoomFromStep = 2 });
+        Assert.Equal(2 * 0.25 * 0.25, loss.Zoom.item<float>(), 4);
+        using var all = EdramLoss.Compute(output, tensor(new long[] { 0 }), ones(3), null, new LossOptions());
+        Assert.Equal((2 * 0.65 * 0.65 + 2 * 0.25 * 0.25) / 2, all.Zoom.item<float>(), 4);
+    }
+
+    [Fact]
+    public void Compute_ZoomFromStepBeyondTheGlimpses_IsAClearError()
+    {
+        using var output = new EdramOutput(zeros(1, 2, 3), zeros(1, 2, 2), zeros(1, 2, 6));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => EdramLoss.Compute(output, tensor(new long[] { 0 }), ones(3), null, new LossOptions { ZoomFromStep = 3 }));
+        Assert.Contains("2 glimpses", e.Message);
+    }
+
+    [Fact]
     public void Compute_ValenceArousal_IgnoresUnknownRows()
     {
         using var output = new EdramOutput(zeros(2, 1, 3), tensor(new float[] { 0.5f, 0.5f, 0f, 0f }).view(2, 1, 2), zeros(2, 1, 6));

@@ -47,6 +47,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [CommandOption("--last-step-loss"), Description("Cross-entropy on the last glimpse only (default: every glimpse)")]
         public bool LastStepLoss { get; init; }
         [CommandOption("--zoom-weight <W>"), DefaultValue(1f)] public float ZoomWeight { get; init; } = 1f;
+        [CommandOption("--zoom-from-step <K>"), DefaultValue(1), Description("First glimpse the zoom loss applies to (2: the first glimpse may stay wide, as the paper's whole-face first look)")]
+        public int ZoomFromStep { get; init; } = 1;
         [CommandOption("--schedule <NAME>"), DefaultValue("plateau"), Description("Learning rate: plateau (reduce on validation-loss plateau, the paper's) | cosine (warm-up, then cosine decay to 1e-5)")]
         public string Schedule { get; init; } = "plateau";
         [CommandOption("--warmup-epochs <E>"), DefaultValue(1.0), Description("Cosine schedule: epochs of linear warm-up")]
@@ -86,6 +88,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             if (EmaDecay is < 0 or >= 1) return ValidationResult.Error($"--ema-decay must be in [0, 1), got {EmaDecay}");
             if (WarmupEpochs < 0 || WeightDecay < 0) return ValidationResult.Error("--warmup-epochs and --weight-decay must be ≥ 0");
             if (LabelSmoothing is < 0 or >= 1) return ValidationResult.Error($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
+            if (ZoomFromStep < 1 || (Steps is int n && ZoomFromStep > n)) return ValidationResult.Error($"--zoom-from-step must be between 1 and the number of glimpses, got {ZoomFromStep}");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
@@ -110,7 +113,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
         Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         InferClasses = s.Classes == "infer",
-        Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight, LabelSmoothing = s.LabelSmoothing },
+        Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight, ZoomFromStep = s.ZoomFromStep, LabelSmoothing = s.LabelSmoothing },
         Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay, EmaDecay = s.EmaDecay,
         MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         BatchNormRecalibrationBatches = s.BatchNormRecalibration,
@@ -119,6 +122,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
     {
         var (config, options) = (Config(s), Options(s));
+        if (options.Loss.ZoomFromStep > config.Steps)
+            throw new ArgumentException($"--zoom-from-step {options.Loss.ZoomFromStep} is beyond the model's {config.Steps} glimpses.");
         // Ctrl-C, SIGTERM and SIGHUP stop after the current batch and save a checkpoint (handlers removed when the run
         // ends); SIGKILL loses at most the batches since the last one.
         using var signals = new SignalCancellation(cancellation);

@@ -19,6 +19,8 @@ public sealed record LossOptions
     public float TargetZoom { get; init; } = 0.35f;
     /// <summary>Weight of the squared zoom error (tEDRAM localisation weights [1,0,0,0,1,0]).</summary>
     public float ZoomWeight { get; init; } = 1f;
+    /// <summary>First glimpse (1-based) the zoom loss applies to; 2 leaves the first glimpse free to take in the whole face.</summary>
+    public int ZoomFromStep { get; init; } = 1;
     /// <summary>Label smoothing ε: the target is (1 − ε) on the true class plus ε spread evenly over all classes (0: none).</summary>
     public float LabelSmoothing { get; init; }
     /// <summary>Weights of the valence and arousal squared errors (tEDRAM: 1.17, 0.83).</summary>
@@ -51,6 +53,9 @@ public static class EdramLoss
             ? SmoothedCrossEntropy(ceLogits, ceLabels, classWeights, options.LabelSmoothing)
             : nn.functional.cross_entropy(ceLogits, ceLabels, weight: classWeights);
         var zooms = output.Zooms ?? output.Thetas.index_select(2, tensor(new long[] { 0, 4 }, device: logits.device)); // (B, T, 2)
+        if (options.ZoomFromStep < 1 || options.ZoomFromStep > t)
+            throw new ArgumentOutOfRangeException(nameof(options), $"The zoom loss starts at glimpse {options.ZoomFromStep}, but the model takes {t} glimpses.");
+        if (options.ZoomFromStep > 1) zooms = zooms.narrow(1, options.ZoomFromStep - 1, t - options.ZoomFromStep + 1);
         var zoom = (zooms - options.TargetZoom).square().sum(2).mean() * options.ZoomWeight;
         Tensor va = zeros(1, device: logits.device).squeeze();
         if (valenceArousal is not null)
