@@ -41,7 +41,7 @@ internal static class VideoBenchmark
             var video = Path.Combine(dir, "one-face.mp4");
             WriteVideo(video, photo, frames);
             var yunet = Path.Combine(data, "face_detectors", "face_detection_yunet_2023mar.onnx");
-            var chains = new List<(string Name, PreprocessOptions Options)> { ($"{string.Join(",", scorer.Info.Preprocess.Detectors.Select(FaceDetectionChain.Name))} (the model's default)", scorer.Info.Preprocess) };
+            var chains = new List<(string Name, PreprocessOptions Options)> { ($"{DetectorNames.Format(scorer.Info.Preprocess.Detectors)} (the model's default)", scorer.Info.Preprocess) };
             if (File.Exists(yunet)) chains.Add(("yunet", scorer.Info.Preprocess with { Detectors = [DetectorKind.YuNet], YuNetModelPath = yunet }));
             Cv2.SetNumThreads(Environment.ProcessorCount); // as `edram video` runs it: one frame at a time, OpenCV may use every core
             var table = new StringBuilder("| detector | --detect-every | frames | rows with a face | frames/s | detector alone (ms/frame) |\n|---|---|---|---|---|---|\n");

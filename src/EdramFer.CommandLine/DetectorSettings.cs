@@ -36,7 +36,7 @@ public class DetectorSettings : CommandSettings
     public PreprocessOptions ToPreprocessOptions(PreprocessOptions? defaults = null)
     {
         var o = defaults ?? new PreprocessOptions();
-        var detectors = Detector is null ? o.Detectors.Where(k => k != DetectorKind.None).ToArray() : ParseChain(Detector);
+        var detectors = Detector is null ? o.Detectors : ParseChain(Detector);
         var policy = NoFace is null ? o.NoFacePolicy : ParsePolicy(NoFace);
         var alignment = Align?.ToLowerInvariant() switch
         {
@@ -49,7 +49,7 @@ public class DetectorSettings : CommandSettings
         {
             Detectors = detectors,
             // Without detection the image is already a face crop: use all of it.
-            NoFacePolicy = detectors.Length == 0 ? NoFacePolicy.WholeImage : policy,
+            NoFacePolicy = detectors.Count == 0 ? NoFacePolicy.WholeImage : policy,
             Alignment = alignment,
             SsdModelPath = SsdModel ?? Environment.GetEnvironmentVariable("EDRAM_SSD_MODEL") ?? o.SsdModelPath,
             SsdConfigPath = SsdConfig ?? Environment.GetEnvironmentVariable("EDRAM_SSD_CONFIG") ?? o.SsdConfigPath,
@@ -58,18 +58,12 @@ public class DetectorSettings : CommandSettings
         };
     }
 
-    /// <summary>Parses a detector chain such as "yunet,haar"; "none" entries drop out (no detection).</summary>
-    public static DetectorKind[] ParseChain(string chain) =>
-        chain.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => d.ToLowerInvariant() switch
-            {
-                "ssd" => DetectorKind.Ssd,
-                "yunet" => DetectorKind.YuNet,
-                "haar" => DetectorKind.Haar,
-                "dlib" => DetectorKind.Dlib,
-                "none" => DetectorKind.None,
-                _ => throw new ArgumentException($"Unknown detector '{d}' in --detector: expected yunet, ssd, dlib, haar or none."),
-            }).Where(k => k != DetectorKind.None).ToArray();
+    /// <summary>Parses a detector chain such as "yunet,haar" (<see cref="DetectorNames.Parse"/>); ArgumentException on an unknown name.</summary>
+    public static IReadOnlyList<DetectorKind> ParseChain(string chain)
+    {
+        try { return DetectorNames.Parse(chain); }
+        catch (FormatException e) { throw new ArgumentException($"{char.ToUpperInvariant(e.Message[0])}{e.Message[1..]} in --detector."); }
+    }
 
     /// <summary>Parses a no-face policy by its one name (centre, whole, reject).</summary>
     public static NoFacePolicy ParsePolicy(string policy) => NoFacePolicyNames.TryParse(policy)

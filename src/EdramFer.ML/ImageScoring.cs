@@ -14,7 +14,7 @@ public sealed record ImageScore(string Label, float[] Probabilities, float Valen
     public int FaceCount { get; init; }
     /// <summary>Which face of the image this is, 0 = the largest.</summary>
     public int FaceIndex { get; init; }
-    /// <summary>The detector that found the face (<see cref="DetectorKind.None"/>: detection off); null when none did or not known.</summary>
+    /// <summary>The detector that found the face; null when detection was off (<see cref="Face"/> is then the whole image), none found it or it is not known.</summary>
     public DetectorKind? Detector { get; init; }
     /// <summary><see cref="RowStatus"/>: ok, no_face or error.</summary>
     public string Status { get; init; } = RowStatus.Ok;

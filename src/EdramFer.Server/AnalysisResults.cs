@@ -82,7 +82,7 @@ internal static class AnalysisResults
             pre.FaceIndex,
             RowStatus.Ok,
             face is { } f ? new Box(f.X, f.Y, f.Width, f.Height) : null,
-            face is null ? null : pre.Detector?.ToString().ToLowerInvariant(),
+            face is null ? null : DetectorNames.OfFace(face, pre.Detector),
             face?.Score,
             face?.Landmarks is { } l ? new Landmarks([l.RightEyeX, l.RightEyeY], [l.LeftEyeX, l.LeftEyeY], [l.NoseX, l.NoseY],
                 [l.MouthRightX, l.MouthRightY], [l.MouthLeftX, l.MouthLeftY]) : null,

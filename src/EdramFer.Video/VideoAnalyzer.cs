@@ -52,7 +52,7 @@ public sealed class VideoAnalyzer : IDisposable
     /// <summary>True when the model's valence/arousal head was trained.</summary>
     public bool HasValenceArousal => _scorer.Info.HasValenceArousal;
     /// <summary>The detector chain, e.g. "haar".</summary>
-    public string DetectorChain => _detector.Detects ? string.Join(",", _detector.Kinds.Select(FaceDetectionChain.Name)) : "none";
+    public string DetectorChain => _detector.Detects ? DetectorNames.Format(_detector.Kinds) : DetectorNames.Off;
 
     /// <summary>
     /// The sampled frames of <paramref name="path"/>, in order, from <paramref name="resumeFrom"/> (a checkpoint of an earlier
@@ -111,15 +111,15 @@ public sealed class VideoAnalyzer : IDisposable
         {
             // Without detection every frame is one face: the whole frame.
             IReadOnlyList<FaceBox> boxes = [new FaceBox(0, 0, frame.Width, frame.Height, 1f)];
-            var kind = DetectorKind.None;
+            DetectorKind? kind = null;
             if (_detector.Detects)
             {
                 var found = _detector.Detect(frame, Options.MaxFaces);
-                (boxes, kind) = (found.Faces, found.Detector ?? DetectorKind.None);
+                (boxes, kind) = (found.Faces, found.Detector);
             }
             var ids = tracker.Update(boxes);
             for (var i = 0; i < boxes.Count; i++)
-                faces.Add((ids[i], boxes[i], FaceDetectionChain.Name(kind), boxes[i].Score, _crops.Crop(frame, boxes[i], !_detector.Detects)));
+                faces.Add((ids[i], boxes[i], DetectorNames.OfFace(boxes[i], kind), boxes[i].Score, _crops.Crop(frame, boxes[i], !_detector.Detects)));
         }
         else
         {

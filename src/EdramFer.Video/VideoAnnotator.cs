@@ -53,7 +53,7 @@ public static class VideoAnnotator
     private static List<(VideoRow, (double X, double Y)[])> ScanPaths(Mat frame, List<VideoRow> faces, EdramScorer scorer, FaceCrops crops,
         PreprocessOptions preprocess, bool alignCorners)
     {
-        var whole = preprocess.Detectors.All(d => d == DetectorKind.None);
+        var whole = preprocess.Detectors.Count == 0;
         var result = scorer.Score(faces.Select(r => (byte[]?)crops.Crop(frame, r.Box!.Value, whole)).ToList());
         var size = scorer.Info.InputSize;
         var paths = new List<(VideoRow, (double, double)[])>();

@@ -24,7 +24,7 @@ public sealed class FaceDetectionChain : IDisposable
     public FaceDetectionChain(PreprocessOptions options)
     {
         _options = options;
-        var kinds = options.Detectors.Where(k => k != DetectorKind.None).Distinct().ToList();
+        var kinds = options.Detectors.Distinct().ToList();
         if (kinds.Contains(DetectorKind.Haar) && options.CascadePath is null)
             throw new ArgumentException($"Detector chain includes Haar but no cascade was found: install opencv-data, set ${PreprocessOptions.CascadeEnvironmentVariable} or PreprocessOptions.CascadePath");
         if (kinds.Contains(DetectorKind.Dlib) && FacePreprocessor.SkipUnavailableDlib(kinds, DlibFaceDetector.UnavailableReason) is { } warning)
@@ -51,9 +51,6 @@ public sealed class FaceDetectionChain : IDisposable
 
     /// <summary>False when the chain is empty: the input is taken to be a face crop.</summary>
     public bool Detects => _pools.Length > 0;
-
-    /// <summary>The lower-case name of a detector, as in <c>--detector</c> and the <c>detector</c> output column.</summary>
-    public static string Name(DetectorKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>Faces in <paramref name="image"/> (8-bit grey or BGR), largest first, at most <paramref name="maxFaces"/>.</summary>
     public DetectedFaces Detect(Mat image, int maxFaces = int.MaxValue)

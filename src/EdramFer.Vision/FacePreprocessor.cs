@@ -171,7 +171,7 @@ public sealed class FacePreprocessor : IDisposable
         {
             var whole = FaceCropper.CropGrey(image, new Rect(0, 0, w, h), size, size);
             return [Done(PreprocessStatus.Ok, source, $"{source}: no detection configured; whole {w}x{h} image used as the face crop{suffix}",
-                whole, new FaceBox(0, 0, w, h, 1f), DetectorKind.None) with { Crop = new SourceRegion(0, 0, w, h) }];
+                whole, new FaceBox(0, 0, w, h, 1f), null) with { Crop = new SourceRegion(0, 0, w, h) }];
         }
 
         var found = _detection.Detect(image, maxFaces);

@@ -73,11 +73,9 @@ public static class NoFacePolicyNames
     };
 }
 
-/// <summary>Face detectors of the chain. <see cref="None"/> skips detection (input is already a face crop).</summary>
+/// <summary>Face detectors of the chain. Detection off is the empty chain (<see cref="DetectorNames.Off"/>), not a detector.</summary>
 public enum DetectorKind
 {
-    /// <summary>No detection: the input is already a face crop.</summary>
-    None,
     /// <summary>OpenCV res10 SSD (TensorFlow uint8 graph), the seed paper's detector.</summary>
     Ssd,
     /// <summary>YuNet (OpenCV Zoo ONNX, <c>FaceDetectorYN</c>).</summary>
@@ -165,8 +163,8 @@ public sealed record PreprocessResult(
 
     /// <summary>True when <see cref="Pixels"/> holds an image (a face crop or a fallback crop).</summary>
     public bool HasPixels => Pixels != null;
-    /// <summary>True when a detector found the face (status <see cref="PreprocessStatus.Ok"/> with a real detector).</summary>
-    public bool FaceFound => Status == PreprocessStatus.Ok && Detector is not (null or DetectorKind.None);
+    /// <summary>True when a detector found the face (status <see cref="PreprocessStatus.Ok"/> with a detector; without detection the whole image is the face and no detector is set).</summary>
+    public bool FaceFound => Status == PreprocessStatus.Ok && Detector is not null;
 }
 
 /// <summary>The output schema's <see cref="RowStatus"/> of a preprocessing result.</summary>

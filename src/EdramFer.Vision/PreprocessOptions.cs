@@ -31,7 +31,7 @@ public sealed record PreprocessOptions
 
     /// <summary>
     /// Detector chain, tried in order until one finds a face. Default: <see cref="DefaultDetectors"/>, chosen by
-    /// measurement (docs/benchmarks.md, "Detector chains"). Empty or only <see cref="DetectorKind.None"/>:
+    /// measurement (docs/benchmarks.md, "Detector chains"). Empty (<see cref="DetectorNames.Off"/>):
     /// no detection, the input is treated as a face crop and the whole image is used.
     /// </summary>
     public IReadOnlyList<DetectorKind> Detectors { get; init; } = DefaultDetectors;
@@ -162,7 +162,7 @@ public sealed record PreprocessOptions
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             [MetadataPrefix + "version"] = AlgorithmVersion,
-            [MetadataPrefix + "detectors"] = FormatDetectors(Detectors),
+            [MetadataPrefix + "detectors"] = DetectorNames.Format(Detectors),
             [MetadataPrefix + "margin"] = Margin.ToString("R", inv),
             [MetadataPrefix + "no_face_policy"] = NoFacePolicyNames.Format(NoFacePolicy),
             [MetadataPrefix + "output_size"] = OutputSize.ToString(inv),
@@ -247,18 +247,10 @@ public sealed record PreprocessOptions
         _ => 0f,
     };
 
-    private static string FormatDetectors(IReadOnlyList<DetectorKind> detectors)
-    {
-        var real = detectors.Where(d => d != DetectorKind.None).ToList();
-        return real.Count == 0 ? "none" : string.Join(",", real.Select(d => d.ToString().ToLowerInvariant()));
-    }
-
     private static IReadOnlyList<DetectorKind> ParseDetectors(string key, string value)
     {
-        if (value == "none" || value.Length == 0) return [];
-        return value.Split(',').Select(s => Enum.TryParse<DetectorKind>(s.Trim(), ignoreCase: true, out var k) && Enum.IsDefined(k)
-            ? k
-            : throw new FormatException($"Metadata '{key}' has detector '{s}', expected ssd, yunet, haar, dlib or none")).ToList();
+        try { return DetectorNames.Parse(value); }
+        catch (FormatException e) { throw new FormatException($"Metadata '{key}' has an {e.Message}"); }
     }
 
     private static NoFacePolicy ParsePolicy(string key, string value) => NoFacePolicyNames.TryParse(value)

@@ -30,7 +30,7 @@ public sealed class BoundedExportParityTests(Xunit.Abstractions.ITestOutputHelpe
         using (model)
         {
             Assert.Equal(EmissionKind.Bounded, model.Config.Emission);
-            var options = new PreprocessOptions { Detectors = [DetectorKind.None] };
+            var options = new PreprocessOptions { Detectors = [] };
             using var images = TrainedModelOnnxTests.LoadFer2013(options, DatasetReader.Fer2013Labels, out _);
             Assert.True(images.shape[0] >= 100, $"only {images.shape[0]} images preprocessed");
             var path = _dir.File($"bounded-{opset}-{flip}-{whereBatchNorm}.onnx");

@@ -127,7 +127,7 @@ public sealed class FacePreprocessorTests : IDisposable
         using var bgra = bgr.CvtColor(ColorConversionCodes.BGR2BGRA);
         var b3 = TestImages.Raw(bgr);
         var b4 = TestImages.Raw(bgra);
-        using var pre = new FacePreprocessor(new PreprocessOptions { Detectors = [DetectorKind.None] });
+        using var pre = new FacePreprocessor(new PreprocessOptions { Detectors = [] });
 
         Assert.Equal(pre.ProcessPixels(b3, 64, 48, 3).Pixels, pre.ProcessPixels(b4, 64, 48, 4).Pixels);
     }
@@ -161,7 +161,8 @@ public sealed class FacePreprocessorTests : IDisposable
         var result = pre.ProcessEncoded(TestImages.Encode(image, ".png"), "crop.png");
 
         Assert.Equal(PreprocessStatus.Ok, result.Status);
-        Assert.Equal(DetectorKind.None, result.Detector);
+        Assert.Null(result.Detector);
+        Assert.Equal("none", DetectorNames.OfFace(result.Face, result.Detector));
         Assert.Equal(new FaceBox(0, 0, 48, 48, 1f), result.Face);
         Assert.False(result.FaceFound);
     }

@@ -100,8 +100,10 @@ public sealed class PreprocessOptionsTests
     [Fact]
     public void FromMetadata_NoneDetectors_EmptyChain()
     {
-        var o = PreprocessOptions.FromMetadata(new PreprocessOptions { Detectors = [DetectorKind.None] }.ToMetadata());
+        var metadata = new PreprocessOptions { Detectors = [] }.ToMetadata();
+        var o = PreprocessOptions.FromMetadata(metadata);
 
+        Assert.Equal("none", metadata["preprocess.detectors"]);
         Assert.Empty(o.Detectors);
     }
 }

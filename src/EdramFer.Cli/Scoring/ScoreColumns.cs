@@ -66,14 +66,14 @@ internal sealed class ScoreColumns
     {
         var error = row.PathError ?? r.Error;
         string[] box = r.Face is { } f ? [Int(f.X), Int(f.Y), Int(f.Width), Int(f.Height)] : ["", "", "", ""];
-        var detected = r.Face is not null && r.Detector is not (null or DetectorKind.None);
+        var detected = r.Face is not null && r.Detector is not null;
         var faceCount = r.FaceCount < 0 ? "" : Int(r.FaceCount);
         var (status, label) = (row.PathError is null ? r.Status : RowStatus.Error, r.Label);
         if (status == RowStatus.Ok && r.Probabilities.Max() < _minConfidence) (status, label) = (RowStatus.Uncertain, "");
         return
         [
             row.Path, status, error, faceCount, r.Face is null ? "" : Int(r.FaceIndex), .. box,
-            r.Detector is { } k ? FaceDetectionChain.Name(k) : "", detected ? Number(r.Face!.Value.Score) : "",
+            DetectorNames.OfFace(r.Face, r.Detector), detected ? Number(r.Face!.Value.Score) : "",
             label, .. r.Probabilities.Select(Number), Number(r.Valence), Number(r.Arousal), .. Landmarks(r.Face),
             .. _extras.Select(e => row.Fields.GetValueOrDefault(e, "")),
         ];

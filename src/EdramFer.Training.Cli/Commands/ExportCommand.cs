@@ -81,7 +81,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
             if (s.Calibrate || s.CalibrationData != null) options = options with { Temperature = Calibrate(s, state, model, cancellation) };
             if (s.InferenceDetector != null) state = WithInferenceDetector(state, DetectorSettings.ParseChain(s.InferenceDetector));
             if (s.InferenceAlign != null) state = WithPreprocess(state, p => p with { Alignment = s.InferenceAlign == "eyes" ? FaceAlignment.Eyes : FaceAlignment.None });
-            else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.All(d => d == DetectorKind.None))
+            else if (PreprocessOptions.FromMetadata(state.Options.Preprocess).Detectors.Count == 0)
                 console.MarkupLine("[yellow]This model was trained on face crops without detection; scoring raw photos will use whole images " +
                                    "unless you pass --detector, or export with --inference-detector haar.[/]");
             using (model)
@@ -114,10 +114,10 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
     }
 
     /// <summary>The state with its recorded preprocessing switched to <paramref name="chain"/> (no face: rejected, no label).</summary>
-    static TrainState WithInferenceDetector(TrainState state, DetectorKind[] chain) => WithPreprocess(state, p => p with
+    static TrainState WithInferenceDetector(TrainState state, IReadOnlyList<DetectorKind> chain) => WithPreprocess(state, p => p with
     {
         Detectors = chain,
-        NoFacePolicy = chain.Length == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.Reject,
+        NoFacePolicy = chain.Count == 0 ? NoFacePolicy.WholeImage : NoFacePolicy.Reject,
     });
 
     /// <summary>The state with its recorded preprocessing changed by <paramref name="change"/>.</summary>
