@@ -37,6 +37,6 @@ public static class EdramModels
         return candidates.FirstOrDefault(File.Exists)
                ?? throw new FileNotFoundException(
                    $"{fileName} was not found at {string.Join(" or ", candidates.Select(c => $"'{c}'"))}; the EdramFer.Models.Fer2013 " +
-                   "package copies it to models/ of the build output: check that its content files are not excluded (IncludeAssets)", fileName);
+                   "package copies it to models/ of the build output: check that its build assets are not excluded (IncludeAssets/ExcludeAssets)", fileName);
     }
 }
