@@ -47,7 +47,8 @@ public sealed class PackageConsumerTests(PackageFeed feed, ITestOutputHelper out
         var version = XDocument.Load(Path.Combine(SharedData.RepoRoot, "Directory.Packages.props")).Descendants("PackageVersion")
             .Single(p => (string?)p.Attribute("Include") == "Microsoft.ML.OnnxRuntime").Attribute("Version")!.Value;
         var app = ScoreInConsoleProject("app-cpu", csproj => csproj.Root!.Add(new XElement("ItemGroup",
-            new XElement("PackageReference", new XAttribute("Include", "Microsoft.ML.OnnxRuntime.Gpu.Linux"), new XAttribute("Version", version), new XAttribute("ExcludeAssets", "all")),
+            new XElement("PackageReference", new XAttribute("Include", "Microsoft.ML.OnnxRuntime.Gpu.Linux"),
+                new XAttribute("Version", version), new XAttribute("ExcludeAssets", "all")),
             new XElement("PackageReference", new XAttribute("Include", "Microsoft.ML.OnnxRuntime"), new XAttribute("Version", version)))));
 
         var natives = NativeFiles(app);
@@ -82,9 +83,13 @@ public sealed class PackageConsumerTests(PackageFeed feed, ITestOutputHelper out
         {
             var actual = consumer[path];
             Assert.True(expected.Label == actual.Label, $"{path}: edram score says '{expected.Label}', the console project '{actual.Label}'");
+            Assert.Equal(expected.Scores.Length, actual.Scores.Length);
             for (var i = 0; i < expected.Scores.Length; i++)
-                Assert.True(Math.Abs(expected.Scores[i] - actual.Scores[i]) <= Tolerance || (double.IsNaN(expected.Scores[i]) && double.IsNaN(actual.Scores[i])),
-                    $"{path}, score_{Labels[i]}: edram score {expected.Scores[i]}, console project {actual.Scores[i]} (tolerance {Tolerance})");
+            {
+                double e = expected.Scores[i], a = actual.Scores[i];
+                Assert.True(Math.Abs(e - a) <= Tolerance || (double.IsNaN(e) && double.IsNaN(a)),
+                    $"{path}, score_{Labels[i]}: edram score {e}, console project {a} (tolerance {Tolerance})");
+            }
         }
         Assert.Contains(consumer.Values, r => r.Label.Length > 0);
         return app;
