@@ -88,7 +88,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             if (EmaDecay is < 0 or >= 1) return ValidationResult.Error($"--ema-decay must be in [0, 1), got {EmaDecay}");
             if (WarmupEpochs < 0 || WeightDecay < 0) return ValidationResult.Error("--warmup-epochs and --weight-decay must be ≥ 0");
             if (LabelSmoothing is < 0 or >= 1) return ValidationResult.Error($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
-            if (ZoomFromStep < 1 || (Steps is int n && ZoomFromStep > n)) return ValidationResult.Error($"--zoom-from-step must be between 1 and the number of glimpses, got {ZoomFromStep}");
+            if (ZoomFromStep < 1) return ValidationResult.Error($"--zoom-from-step must be ≥ 1, got {ZoomFromStep}");   // the upper bound needs the preset: Execute
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
