@@ -34,6 +34,8 @@ public sealed record EpochRecord
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     /// <summary>Training images per second.</summary>
     [JsonPropertyName("images_per_second")] public double? ImagesPerSecond { get; init; }
+    /// <summary>Training steps whose gradients were not finite and were redone with oneDNN off (since the epoch started or resumed).</summary>
+    [JsonPropertyName("steps_redone_without_onednn")] public int? StepsRedoneWithoutOneDnn { get; init; }
 }
 
 /// <summary>A run folder's <c>metrics.json</c>: the trainer writes it when training finishes.</summary>

@@ -74,6 +74,7 @@ public static class EdramModelLoading
 
     private static ITransformer Read(ModelOperationsCatalog catalog, string full, out DataViewSchema inputSchema)
     {
+        PipelineZipCheck.Require(full);
         try
         {
             return catalog.Load(full, out inputSchema);

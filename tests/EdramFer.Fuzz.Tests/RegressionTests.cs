@@ -117,6 +117,8 @@ public class RegressionTests
     // ArgumentException (model path null or empty), InvalidOperationException (other JSON shapes); and a state whose
     // hash was null loaded without its model being checked at all.
     [Theory]
+    [InlineData("regression-chain-count.zip", "is not a readable ML.NET pipeline zip: the transformer chain in 'TransformerChain/' declares 1936613746 transforms but holds 8.")]
+    [InlineData("regression-schema-loop.zip", "is not a readable ML.NET pipeline zip: its input schema is damaged (read past the end of the input schema)")]
     [InlineData("state-not-json.zip", "holds a damaged EdramFer transform state (not the JSON it was saved as")]
     [InlineData("state-null.zip", "holds a damaged ApplyEdram state")]
     [InlineData("state-model-path-null.zip", "holds a damaged ApplyEdram state")]

@@ -119,6 +119,18 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Run_DivergingLearningRate_StopsWithTheBatchBeforeSpoilingTheCheckpoints()
+    {
+        using var dir = new TempDir();
+        var data = TestModels.WriteBlobDataset(Path.Combine(dir.Path, "data"), 16);
+        var options = Options(data, 2) with { LearningRate = 1e30, CheckpointEveryBatches = 1 };
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(TestModels.Tiny(), options, NoDetection, dir.File("run")).Run(resume: false));
+        Assert.StartsWith("Training diverged at epoch 1, batch 2: the gradient norm was", e.Message);
+        // The state saved after batch 1 is intact and finite; the step with non-finite gradients was never taken.
+        Assert.All(Weights(dir.File("run")).Values, t => Assert.True(t.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
     public void OptimiserSteps_OnBlobData_LowerTheLoss()
     {
         manual_seed(2);

@@ -32,6 +32,8 @@ public sealed partial class Trainer
         /// <summary>What validation and the best checkpoint measure: the average where kept, else the trained weights.</summary>
         public EdramNet Evaluated => Average ?? Model;
         public required TrainState State { get; set; }
+        /// <summary>Steps redone with oneDNN off since the epoch started or resumed (FiniteStep); logged per epoch.</summary>
+        public int RedoneSteps { get; set; }
 
         public void Dispose()
         {
@@ -52,6 +54,7 @@ public sealed partial class Trainer
         var clock = Stopwatch.StartNew();
         double priorSeconds = s.State.EpochSeconds;
         s.Model.train();
+        s.RedoneSteps = 0;
         for (int b = s.State.Batch; b < s.Batches; b++)
         {
             if (cancel.IsCancellationRequested)
@@ -90,15 +93,32 @@ public sealed partial class Trainer
             s.Generator.manual_seed(BatchSeed(opts.Seed, epoch, batch));
             x = s.Augmenter.Apply(x, s.Generator);
         }
-        s.Optimizer.zero_grad();
-        using var output = s.Model.forward(x);
-        using var loss = EdramLoss.Compute(output, y, s.ClassWeights, s.State.HasValenceArousal ? va : null, opts.Loss);
-        loss.Total.backward();
-        nn.utils.clip_grad_norm_(s.Model.parameters(), opts.GradientClip);
+        // The batch-norm statistics from before the pass, put back if it is redone (FiniteStep).
+        var statistics = s.Model.buffers().Select(t => t.clone()).ToList();
+        EdramOutput? output = null;
+        LossTerms? loss = null;
+        double Pass()
+        {
+            output?.Dispose(); loss?.Dispose();
+            s.Optimizer.zero_grad();
+            output = s.Model.forward(x);
+            loss = EdramLoss.Compute(output, y, s.ClassWeights, s.State.HasValenceArousal ? va : null, opts.Loss);
+            loss.Total.backward();
+            return nn.utils.clip_grad_norm_(s.Model.parameters(), opts.GradientClip);
+        }
+        void Undo()
+        {
+            using var noGrad = no_grad();
+            foreach (var (t, saved) in s.Model.buffers().Zip(statistics)) t.copy_(saved);
+        }
+        if (FiniteStep.Run(Pass, Undo, $"epoch {epoch + 1}, batch {batch + 1}")) s.RedoneSteps++;
         s.Optimizer.step();
         if (s.Average is { } average) WeightAverage.Update(average, s.Model, opts.EmaDecay);
-        var pred = output.StepLogits.select(1, output.StepLogits.shape[1] - 1).argmax(1);
-        return (loss.Total.item<float>(), pred.eq(y).sum().item<long>());
+        using (output) using (loss)
+        {
+            var pred = output!.StepLogits.select(1, output.StepLogits.shape[1] - 1).argmax(1);
+            return (loss!.Total.item<float>(), pred.eq(y).sum().item<long>());
+        }
     }
 
     /// <summary>
@@ -140,7 +160,7 @@ public sealed partial class Trainer
             Epoch = epoch + 1, Batch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0, EpochSeconds = 0, LastValidation = v.Plain, LastValidationFlip = v.Mirrored,
             BestAccuracy = best ? v.Plain.Accuracy : state.BestAccuracy, BestEpoch = best ? epoch + 1 : state.BestEpoch,
         };
-        AppendEpochLog(epoch + 1, t.LossSum / t.Seen, (double)t.Correct / t.Seen, v.Plain, v.Mirrored, s.State.LearningRate, t.Seconds, t.Seen / t.Seconds, v.Diagnostics);
+        AppendEpochLog(epoch + 1, t, v.Plain, v.Mirrored, s.State.LearningRate, v.Diagnostics, s.RedoneSteps);
         if (best) Checkpoint.Save(BestPath, s.State, s.Model, s.Optimizer, s.Average);
         Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer, s.Average);
         _progress?.Report(new TrainProgress("epoch", epoch + 1, opts.Epochs, s.Batches, s.Batches, t.LossSum / t.Seen, (double)t.Correct / t.Seen,
@@ -154,16 +174,15 @@ public sealed partial class Trainer
         Checkpoint.Save(LastPath, s.State, s.Model, s.Optimizer, s.Average);
     }
 
-    void AppendEpochLog(int epoch, double trainLoss, double trainAcc, ClassificationMetrics val, ClassificationMetrics flip, double lr,
-        double seconds, double ips, EpochDiagnostics d)
+    void AppendEpochLog(int epoch, EpochTally t, ClassificationMetrics val, ClassificationMetrics flip, double lr, EpochDiagnostics d, int redone)
     {
         var line = RunLog.ToLine(new EpochRecord
         {
-            Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAcc, ValidationLoss = val.Loss, ValidationAccuracy = val.Accuracy,
+            Epoch = epoch, TrainLoss = t.LossSum / t.Seen, TrainAccuracy = (double)t.Correct / t.Seen, ValidationLoss = val.Loss, ValidationAccuracy = val.Accuracy,
             ValidationMeanPerClassAccuracy = val.MeanPerClassAccuracy, ValidationAccuracyFlip = flip.Accuracy,
             ValidationMeanPerClassAccuracyFlip = flip.MeanPerClassAccuracy, ValidationAccuracyMovingAverageBatchNorm = d.MovingAverageAccuracy,
             MedianScaleByStep = d.MedianScale, MeanShiftPixelsByStep = d.MeanShiftPixels,
-            LearningRate = lr, Seconds = seconds, ImagesPerSecond = ips,
+            LearningRate = lr, Seconds = t.Seconds, ImagesPerSecond = t.Seen / t.Seconds, StepsRedoneWithoutOneDnn = redone,
         });
         File.AppendAllText(Path.Combine(_runDir, RunLog.EpochsFile), line + "\n");
     }
