@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.ML.Runtime;
 
 namespace EdramFer.ML;
@@ -25,7 +26,39 @@ internal static class CatalogEnvironment
     }
 
     /// <summary>Registers EdramFer.ML's mapping factories so that ML.NET can load them by contract name.</summary>
-    public static void Register(IHostEnvironment env) => env.ComponentCatalog.RegisterAssembly(typeof(CatalogEnvironment).Assembly);
+    public static void Register(IHostEnvironment env) => Register(env.ComponentCatalog);
+
+    /// <inheritdoc cref="Register(IHostEnvironment)"/>
+    public static void Register(ComponentCatalog catalog)
+    {
+        AcceptOtherVersions();
+        catalog.RegisterAssembly(typeof(CatalogEnvironment).Assembly);
+    }
+
+    private static int _accepting;
+
+    /// <summary>
+    /// A saved pipeline names its mapping factories' assembly with the version that saved it ("EdramFer.ML,
+    /// Version=1.0.0.0"); .NET refuses to bind that name to another version, so every zip saved before a version
+    /// change (the shipped pipelines/edram-fer2013.zip among them) failed to load outside a test host, whose resolver
+    /// hid it. Requests for an EdramFer assembly of another version are answered with the loaded one.
+    /// </summary>
+    private static void AcceptOtherVersions()
+    {
+        if (Interlocked.Exchange(ref _accepting, 1) == 1) return;
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+            name.Name is { } simple && simple.StartsWith("EdramFer.", StringComparison.Ordinal)
+                ? AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == simple)
+                  ?? LoadBeside(context, simple)
+                : null;
+    }
+
+    /// <summary>An EdramFer assembly not loaded yet, from the folder EdramFer.ML was loaded from.</summary>
+    private static Assembly? LoadBeside(AssemblyLoadContext context, string simpleName)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(typeof(CatalogEnvironment).Assembly.Location) ?? "", simpleName + ".dll");
+        return File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
+    }
 
     /// <summary>A logger writing Info lines from the channel <c>EdramFer.ML</c> (they reach <c>mlContext.Log</c>).</summary>
     public static Action<string> Logger(IHostEnvironment env) => line =>

@@ -20,7 +20,7 @@ public static class EdramPipeline
     public static MLContext RegisterTransforms(this MLContext mlContext)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        mlContext.ComponentCatalog.RegisterAssembly(typeof(EdramPipeline).Assembly);
+        CatalogEnvironment.Register(mlContext.ComponentCatalog);
         return mlContext;
     }
 

@@ -182,6 +182,31 @@ public class EdramModelTests
         }
     }
 
+    [SharedDataFact("muxspace_facial_expressions/images")]
+    public void LoadEdram_ShippedPipelineInAnotherProcess_LoadsAlthoughSavedByAnotherAssemblyVersion()
+    {
+        // The zip names "EdramFer.ML, Version=1.0.0.0"; the library is 0.9.0 now. A test host's resolver binds any
+        // version, so only a plain process shows whether an app can load it (before the fix: FileNotFoundException).
+        var zip = Path.Combine(SharedData.RepoRoot, "pipelines", "edram-fer2013.zip");
+        var ml = new MLContext(seed: 0);
+        using var model = ml.Model.LoadEdram(zip);
+        var column = model.InputSchema.Single(c => c.Type is TextDataViewType).Name;
+        Assert.NotEqual(new Version(1, 0, 0, 0), typeof(EdramModel).Assembly.GetName().Version);
+        var folder = TestModels.TempFolder("shipped-other-process");
+        var paths = Path.Combine(folder, "paths.txt");
+        File.WriteAllLines(paths, TestModels.Muxspace(2));
+        var output = Path.Combine(folder, "out.tsv");
+        ApplyEdramTests.RunLoadCheck(zip, column, paths, output);
+        var definition = SchemaDefinition.Create(typeof(PathRow));
+        definition[nameof(PathRow.Path)].ColumnName = column;
+        var view = ml.Data.LoadFromEnumerable(File.ReadAllLines(paths).Select(p => new PathRow { Path = p }).ToList(), definition);
+        var expected = ml.Data.CreateEnumerable<Scored>(model.Transform(view), false).ToList();
+        var rows = File.ReadAllLines(output);
+        Assert.Equal(expected.Count, rows.Length);
+        for (var i = 0; i < rows.Length; i++)
+            Assert.Equal(expected[i].Score, rows[i].Split('\t')[1].Split(',').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     private sealed class BytesRow
     {
         [VectorType(100 * 100)] public byte[] Face { get; set; } = new byte[100 * 100];
