@@ -27,8 +27,8 @@ public static class OneDnnSwitch
     /// <summary>Whether libtorch uses oneDNN where it can (process-wide); false where the switch cannot be reached.</summary>
     public static bool Enabled
     {
-        get => Reachable && UserEnabledMkldnn(GlobalContext());
-        set { if (Reachable) SetUserEnabledMkldnn(GlobalContext(), value); }
+        get => Reachable.Value && UserEnabledMkldnn(GlobalContext());
+        set { if (Reachable.Value) SetUserEnabledMkldnn(GlobalContext(), value); }
     }
 
     /// <summary>Turns oneDNN off until the returned scope ends, then restores what was set.</summary>
@@ -46,7 +46,7 @@ public static class OneDnnSwitch
 
     // libtorch exports at::globalContext() and at::Context's switch with Itanium C++ names (Linux, macOS); TorchSharp
     // does not wrap them. Elsewhere (MSVC names) the switch is out of reach and oneDNN stays as libtorch set it.
-    private static readonly bool Reachable = Probe();
+    private static readonly Lazy<bool> Reachable = new(Probe);   // loads libtorch: only when the switch is used
 
     private static bool Probe()
     {
