@@ -25,7 +25,7 @@ internal static class ServeBenchmark
         var root = BenchmarkDocs.RepoRoot();
         var model = Path.Combine(root, "onnx", "edram-fer2013.onnx");
         var photos = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "muxspace_facial_expressions", "images"));
-        int requests = 2000, batch = 32;
+        int requests = 2000, batch = 32, soak = 10_000;
         int[] levels = [1, 4, 16];
         var write = true;
         for (var i = 0; i < args.Length; i++)
@@ -37,9 +37,10 @@ internal static class ServeBenchmark
                 case "--requests": requests = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--concurrency": levels = args[++i].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--batch-size": batch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--soak": soak = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--no-write": write = false; break;
                 default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}': expected --model, --photos, --requests, --concurrency, --batch-size, --no-write");
+                    Console.Error.WriteLine($"unknown option '{args[i]}': expected --model, --photos, --requests, --concurrency, --batch-size, --soak, --no-write");
                     return 2;
             }
         }
@@ -63,9 +64,13 @@ internal static class ServeBenchmark
         var unbatched = Load(model, 1, bodies, requests, top);
         rows.Add(Row($"{top}", 1, unbatched));
         Console.WriteLine(rows[^1]);
+        var samples = new List<(int Done, double Mb)>();
+        var soaked = Load(model, batch, bodies, soak, top, samples);
+        Console.WriteLine($"soak: {Row($"{top}", batch, soaked)}");
         var score = ScoreRate(model, paths, requests, batch);
         Console.WriteLine($"edram score: {score:F1} images/s");
-        var body = Report(model, paths.Count, requests, batch, rows, score, (top, batched[top], unbatched.Throughput));
+        var body = Report(model, paths.Count, requests, batch, rows, score, (top, batched[top], unbatched.Throughput),
+            SoakReport(soak, top, batch, soaked, samples));
         Console.WriteLine(body);
         if (write) Console.WriteLine($"wrote {BenchmarkDocs.ReplaceSection(Heading, body)}");
         return 0;
@@ -74,7 +79,8 @@ internal static class ServeBenchmark
     private sealed record LoadResult(double Throughput, double P50, double P95, double P99, int Errors, double BeforeMb, double AfterMb, double MeanFaces);
 
     /// <summary><paramref name="requests"/> posts by <paramref name="concurrency"/> workers against a fresh server; the first 32 (warm-up) are not counted.</summary>
-    private static LoadResult Load(string model, int batch, List<byte[]> bodies, int requests, int concurrency)
+    /// <param name="samples">when given, the server's working set every 0.5 s with the requests completed by then</param>
+    private static LoadResult Load(string model, int batch, List<byte[]> bodies, int requests, int concurrency, List<(int Done, double Mb)>? samples = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -94,8 +100,21 @@ internal static class ServeBenchmark
             server.Refresh();
             var before = server.WorkingSet64 / 1048576.0;
             var watch = Stopwatch.StartNew();
+            _completed = 0;
+            using var stop = new CancellationTokenSource();
+            var sampler = samples is null ? Task.CompletedTask : Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    server.Refresh();
+                    samples.Add((Volatile.Read(ref _completed), server.WorkingSet64 / 1048576.0));
+                    try { await Task.Delay(500, stop.Token); } catch (OperationCanceledException) { }
+                }
+            });
             var latencies = Post(client, bodies, requests, concurrency, out var errors, out var faces);
             var wall = watch.Elapsed.TotalSeconds;
+            stop.Cancel();
+            sampler.Wait();
             server.Refresh();
             var after = server.WorkingSet64 / 1048576.0;
             latencies.Sort();
@@ -129,6 +148,7 @@ internal static class ServeBenchmark
                 if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failed);
                 Interlocked.Add(ref faceCount, CountFaces(text));
                 lock (latencies) latencies.Add(ms);
+                Interlocked.Increment(ref _completed);
             }
         })).ToArray();
         Task.WaitAll(workers);
@@ -136,6 +156,8 @@ internal static class ServeBenchmark
         faces = faceCount;
         return latencies;
     }
+
+    private static int _completed; // requests answered so far in the current load, for the soak's samples
 
     private static int CountFaces(string json) => json.Split("\"face_index\":").Length - 1;
 
@@ -202,8 +224,27 @@ internal static class ServeBenchmark
     private static string Row(string concurrency, int batch, LoadResult r) =>
         $"| {concurrency} | {batch} | {r.Throughput:F1} | {r.P50:F0} | {r.P95:F0} | {r.P99:F0} | {r.Errors} | {r.MeanFaces:F2} | {r.BeforeMb:F0} → {r.AfterMb:F0} |";
 
+    /// <summary>The working set through a long run at the top concurrency, at fixed fractions of the requests.</summary>
+    private static string SoakReport(int requests, int concurrency, int batch, LoadResult r, List<(int Done, double Mb)> samples)
+    {
+        double At(double fraction) => samples.FirstOrDefault(s => s.Done >= fraction * requests, samples[^1]).Mb;
+        double[] marks = [0.1, 0.25, 0.5, 0.75, 1.0];
+        var half = At(0.5);
+        var end = samples[^1].Mb;
+        var growth = 100 * (end / half - 1);
+        var b = new StringBuilder();
+        b.AppendLine($"Soak: {requests:N0} requests at concurrency {concurrency}, batch {batch}, one server: {r.Throughput:F1} requests/s, {r.Errors} errors, " +
+                     $"p99 {r.P99:F0} ms. Working set (sampled every 0.5 s) before {r.BeforeMb:F0} MB, then " +
+                     string.Join(", ", marks.Select(m => $"{At(m):F0} MB at {m * requests:N0}")) +
+                     $"; peak {samples.Max(s => s.Mb):F0} MB.");
+        b.AppendLine(growth <= 5
+            ? $"Over the second half it changed by {growth:+0.0;-0.0} %: flat once the arenas and pools are warm."
+            : $"Over the second half it still grew by {growth:+0.0} %.");
+        return b.ToString();
+    }
+
     private static string Report(string model, int photos, int requests, int batch, List<string> rows, double score,
-        (int Concurrency, double Batched, double Unbatched) top)
+        (int Concurrency, double Batched, double Unbatched) top, string soak)
     {
         var b = new StringBuilder();
         b.AppendLine($"Model: `{Path.GetFileName(model)}`, its own preprocessing (YuNet, no label without a face). The real `edram serve` as a child");
@@ -219,13 +260,15 @@ internal static class ServeBenchmark
         b.AppendLine($"`edram score --batch-size {batch}` on the same photos ({requests:N0} rows, the photos repeated; start-up removed by timing a");
         b.AppendLine($"{batch}-row run too): **{score:F1} images/s**. At concurrency {top.Concurrency} the service reaches " +
                      $"**{100 * top.Batched / score:F0} %** of that, and batching across requests gives {100 * (top.Batched / top.Unbatched - 1):+0;-0} % over batching off.");
-        b.AppendLine("The working set grows with concurrency (more threads, larger ONNX Runtime batches and their arena); these runs do");
-        b.AppendLine("not show whether it levels off over longer ones.");
+        b.AppendLine("The working set grows with concurrency (more threads, larger ONNX Runtime batches and their arena); the soak below");
+        b.AppendLine("shows whether it levels off.");
+        b.AppendLine();
+        b.Append(soak);
         b.AppendLine();
         b.AppendLine($"Machine: {Environment.ProcessorCount} logical cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), .NET {Environment.Version}. " +
                      $"Load average (1 min) at the end: {BenchmarkDocs.LoadAverage()}; above the core count means other work shared the machine.");
         b.AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. Command: `dotnet run --project bench/EdramFer.Bench -c Release -- serve` " +
-                     "(options `--requests 2000`, `--concurrency 1,4,16`, `--batch-size 32`, `--model PATH`, `--photos DIR`, `--no-write`).");
+                     "(options `--requests 2000`, `--concurrency 1,4,16`, `--batch-size 32`, `--soak 10000`, `--model PATH`, `--photos DIR`, `--no-write`).");
         return b.ToString();
     }
 }
