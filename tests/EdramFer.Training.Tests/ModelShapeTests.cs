@@ -67,6 +67,30 @@ public class ModelShapeTests
         Assert.Equal(net.ParameterCount(), ModelComplexity.Parameters(config));
     }
 
+    [Theory]
+    [InlineData(new[] { 2, 2, 2 }, 48)]
+    [InlineData(new[] { 1, 2 }, 32)]
+    public void ModelComplexity_ResNetGlimpses_CountsTheModulesParameters(int[] blocks, int glimpse)
+    {
+        var config = EdramConfig.Cpu with { GlimpseNet = GlimpseNetKind.ResNet, ResNetBlocks = blocks, GlimpseSize = glimpse, Steps = 4 };
+        using var net = new EdramNet(config);
+        Assert.Equal(net.ParameterCount(), ModelComplexity.Parameters(config));
+        var deeper = config with { ResNetBlocks = [.. blocks, 1] };
+        Assert.True(ModelComplexity.MacsPerImage(deeper) > ModelComplexity.MacsPerImage(config));
+    }
+
+    [Fact]
+    public void Forward_ResNetGlimpses_GivesEveryStepsLogits()
+    {
+        var config = TestModels.Tiny(steps: 3, classes: 5) with { GlimpseNet = GlimpseNetKind.ResNet, ResNetBlocks = [1, 1], GlimpseSize = 24 };
+        using var net = new EdramNet(config);
+        net.train();
+        using var output = net.forward(TorchSharp.torch.rand(4, 1, config.InputSize, config.InputSize));
+        Assert.Equal(new long[] { 4, 3, 5 }, output.StepLogits.shape);
+        Assert.Equal(128, net.glimpse.resnet!.Channels);
+        Assert.Empty(net.glimpse.convs);
+    }
+
     [Fact]
     public void ModelComplexity_CpuPreset_IsCheaperThanPaper()
     {

@@ -38,6 +38,14 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public bool WhereBatchNorm { get; init; }
         [CommandOption("--bn-recalibrate <BATCHES>"), DefaultValue(100), Description("Training batches whose average replaces the batch-norm statistics before every validation (0 = keep the moving averages)")]
         public int BatchNormRecalibration { get; init; } = 100;
+        [CommandOption("--glimpse-net <KIND>"), DefaultValue("conv"), Description("Glimpse features: conv (EDRAM's six convolutions) | resnet (a ResNet trunk, see --resnet-blocks)")]
+        public string GlimpseNet { get; init; } = "conv";
+        [CommandOption("--resnet-blocks <LIST>"), DefaultValue("2,2,2,2"), Description("ResNet trunk: residual blocks per stage (64, 128, 256, 512 channels), e.g. 2,2,2")]
+        public string ResNetBlocks { get; init; } = "2,2,2,2";
+        [CommandOption("--glimpse-size <PX>"), Description("Glimpse side in pixels (preset default: 26)")]
+        public int? GlimpseSize { get; init; }
+        [CommandOption("--pretrained-glimpse <ONNX>"), Description("Start the ResNet trunk from an ImageNet ResNet in ONNX: a file, or resnet18 for ML.NET's ResNet18.onnx from the NuGet packages folder")]
+        public string? PretrainedGlimpse { get; init; }
         [CommandOption("--preset <NAME>"), DefaultValue("paper"), Description("paper | cpu")]
         public string Preset { get; init; } = "paper";
         [CommandOption("--device <DEVICE>"), DefaultValue("auto"), Description("auto | cpu | cuda")]
@@ -89,6 +97,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             if (WarmupEpochs < 0 || WeightDecay < 0) return ValidationResult.Error("--warmup-epochs and --weight-decay must be ≥ 0");
             if (LabelSmoothing is < 0 or >= 1) return ValidationResult.Error($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
             if (ZoomFromStep < 1) return ValidationResult.Error($"--zoom-from-step must be ≥ 1, got {ZoomFromStep}");   // the upper bound needs the preset: Execute
+            if (GlimpseNet is not ("conv" or "resnet")) return ValidationResult.Error($"--glimpse-net must be conv or resnet, got '{GlimpseNet}'");
+            if (ResNetBlocks.Split(',', StringSplitOptions.TrimEntries) is var blocks && (blocks.Length is < 1 or > 4 || blocks.Any(b => !int.TryParse(b, out var n) || n < 1)))
+                return ValidationResult.Error($"--resnet-blocks needs 1 to 4 positive counts, e.g. 2,2,2,2; got '{ResNetBlocks}'");
+            if (PretrainedGlimpse is not null && GlimpseNet != "resnet") return ValidationResult.Error("--pretrained-glimpse needs --glimpse-net resnet");
             if (MaxRotation is < 0 or > 180) return ValidationResult.Error($"--max-rotation must be in [0, 180] degrees, got {MaxRotation}");
             return base.Validate();
         }
@@ -102,7 +114,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             ZoomLimit = s.ZoomLimit, Emission = s.Emission == "affine" ? EmissionKind.Affine : EmissionKind.Bounded,
             MinZoom = s.MinZoom, MaxRotation = s.MaxRotation * MathF.PI / 180, GlimpseInside = s.GlimpseBound == "inside",
             WhereBatchNorm = s.WhereBatchNorm,
+            GlimpseNet = s.GlimpseNet == "resnet" ? GlimpseNetKind.ResNet : GlimpseNetKind.Conv,
+            ResNetBlocks = s.ResNetBlocks.Split(',', StringSplitOptions.TrimEntries).Select(b => int.Parse(b, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
         };
+        if (s.GlimpseSize is int size) config = config with { GlimpseSize = size };
         return s.Steps is int steps ? config with { Steps = steps } : config;
     }
 
@@ -117,6 +132,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay, EmaDecay = s.EmaDecay,
         MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,
         BatchNormRecalibrationBatches = s.BatchNormRecalibration,
+        PretrainedGlimpse = s.PretrainedGlimpse is null ? null : PretrainedResNet.Resolve(s.PretrainedGlimpse),
     };
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)

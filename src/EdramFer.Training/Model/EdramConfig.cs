@@ -24,6 +24,11 @@ public sealed record EdramConfig
     /// <summary>Glimpse CNN channels: conv, conv, pool, conv, conv, pool, conv (valid), conv (EDRAM: 64 64 128 128 160 192).</summary>
     public int[] GlimpseChannels { get; init; } = [64, 64, 128, 128, 160, 192];
     /// <summary>Width of the "what" and "where" embeddings that are multiplied element-wise (EDRAM: 1024).</summary>
+    /// <summary>Glimpse feature extractor: EDRAM's six convolutions (<see cref="GlimpseChannels"/>), or a ResNet trunk
+    /// (<see cref="ResNetBlocks"/>) that can start from ImageNet weights.</summary>
+    public GlimpseNetKind GlimpseNet { get; init; } = GlimpseNetKind.Conv;
+    /// <summary>ResNet trunk: residual blocks per stage (64, 128, 256, 512 channels); ResNet-18 is 2,2,2,2.</summary>
+    public int[] ResNetBlocks { get; init; } = [2, 2, 2, 2];
     public int FeatureSize { get; init; } = 1024;
     /// <summary>Hidden size of the classification LSTM (first RNN).</summary>
     public int ClassifierHidden { get; init; } = 512;
@@ -109,9 +114,18 @@ public sealed record EdramConfig
     /// <summary>Throws with the offending numbers when the config cannot build a network.</summary>
     public void Validate()
     {
-        if (GlimpseChannels.Length != 6) throw new ArgumentException($"GlimpseChannels needs 6 entries, got {GlimpseChannels.Length}.");
         if (ContextChannels.Length != 3) throw new ArgumentException($"ContextChannels needs 3 entries, got {ContextChannels.Length}.");
-        if (GlimpseFeatureSide < 1) throw new ArgumentException($"GlimpseSize {GlimpseSize} is too small: need at least 12.");
+        if (GlimpseNet == GlimpseNetKind.Conv)
+        {
+            if (GlimpseChannels.Length != 6) throw new ArgumentException($"GlimpseChannels needs 6 entries, got {GlimpseChannels.Length}.");
+            if (GlimpseFeatureSide < 1) throw new ArgumentException($"GlimpseSize {GlimpseSize} is too small: need at least 12.");
+        }
+        else
+        {
+            if (ResNetBlocks.Length is < 1 or > 4 || ResNetBlocks.Any(b => b < 1))
+                throw new ArgumentException($"ResNetBlocks needs 1 to 4 stages of at least one block, got [{string.Join(", ", ResNetBlocks)}].");
+            if (GlimpseSize < 16) throw new ArgumentException($"GlimpseSize {GlimpseSize} is too small for a ResNet trunk: need at least 16.");
+        }
         if (ContextSize - 8 < 1) throw new ArgumentException($"ContextSize {ContextSize} is too small: need at least 9.");
         if (Steps < 1) throw new ArgumentException($"Steps must be ≥ 1, got {Steps}.");
         if (Classes < 2) throw new ArgumentException($"Classes must be ≥ 2, got {Classes}.");
@@ -126,6 +140,16 @@ public sealed record EdramConfig
 }
 
 /// <summary>How the emission network turns the localisation state into the glimpse's affine θ.</summary>
+/// <summary>Which network turns a glimpse into features.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GlimpseNetKind>))]
+public enum GlimpseNetKind
+{
+    /// <summary>EDRAM's six 3x3 convolutions with two max pools.</summary>
+    Conv,
+    /// <summary>A ResNet trunk (<see cref="ResNetTrunk"/>).</summary>
+    ResNet,
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<EmissionKind>))]
 public enum EmissionKind
 {

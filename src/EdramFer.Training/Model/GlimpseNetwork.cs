@@ -15,6 +15,7 @@ public sealed class GlimpseNetwork : Module
 {
     internal readonly ModuleList<Conv2d> convs;
     internal readonly ModuleList<ModuleList<BatchNorm2d>> convNorms;   // [layer][step]
+    internal readonly ResNetTrunk? resnet;                               // instead of convs (EdramConfig.GlimpseNet)
     internal readonly Linear what, where;
     internal readonly ModuleList<BatchNorm1d> whatNorms, whereNorms;   // [step]
 
@@ -24,15 +25,16 @@ public sealed class GlimpseNetwork : Module
         convs = new ModuleList<Conv2d>();
         convNorms = new ModuleList<ModuleList<BatchNorm2d>>();
         int input = 1;
-        for (int layer = 0; layer < ch.Length; layer++)
+        for (int layer = 0; c.GlimpseNet == GlimpseNetKind.Conv && layer < ch.Length; layer++)
         {
             // Layer 4 (the fifth) is valid so the map ends at (Glimpse/4 - 2)²: 4x4x192 = 3072 for the paper size.
             convs.Add(Conv2d(input, ch[layer], 3, padding: layer == 4 ? 0 : 1));
             convNorms.Add(PerStep(c.Steps, () => BatchNorm2d(ch[layer], momentum: c.BatchNormMomentum)));
             input = ch[layer];
         }
+        if (c.GlimpseNet == GlimpseNetKind.ResNet) resnet = new ResNetTrunk(c);
         int side = c.GlimpseFeatureSide;
-        what = Linear(ch[^1] * side * side, c.FeatureSize);
+        what = Linear(resnet?.Channels ?? ch[^1] * side * side, c.FeatureSize);
         where = Linear(6, c.FeatureSize);
         whatNorms = PerStep(c.Steps, () => BatchNorm1d(c.FeatureSize, momentum: c.BatchNormMomentum));
         whereNorms = c.WhereBatchNorm
@@ -52,7 +54,7 @@ public sealed class GlimpseNetwork : Module
     public Tensor forward(Tensor glimpse, Tensor theta, int step)
     {
         using var scope = NewDisposeScope();
-        var x = glimpse;
+        var x = resnet?.forward(glimpse, step) ?? glimpse;                // ResNet: (B, C) pooled
         for (int layer = 0; layer < convs.Count; layer++)
         {
             x = functional.relu(convNorms[layer][step].forward(convs[layer].forward(x)));

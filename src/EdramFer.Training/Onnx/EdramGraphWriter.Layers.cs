@@ -29,15 +29,15 @@ internal sealed partial class EdramGraphWriter
         return g.Op("Gemm", hint, [x, wName, bName], MakeAttribute("transB", 1L));
     }
 
-    /// <summary>Conv2d (stride 1) then eval batch norm, folded or as a BatchNormalization node.</summary>
-    private string ConvBn(string hint, string x, Conv2d conv, BatchNorm2d bn, int pad, object? sharedKey = null)
+    /// <summary>Conv2d then eval batch norm, folded or as a BatchNormalization node.</summary>
+    private string ConvBn(string hint, string x, Conv2d conv, BatchNorm2d bn, int pad, int stride = 1)
     {
         var wt = conv.weight!;
         var attrs = new[]
         {
             MakeAttribute("kernel_shape", [wt.shape[2], wt.shape[3]]),
             MakeAttribute("pads", [(long)pad, pad, pad, pad]),
-            MakeAttribute("strides", [1L, 1]),
+            MakeAttribute("strides", [(long)stride, stride]),
         };
         if (!_fold)
         {

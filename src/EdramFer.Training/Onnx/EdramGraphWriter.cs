@@ -140,13 +140,13 @@ internal sealed partial class EdramGraphWriter
     private string Glimpse(string patch, string theta, int t)
     {
         var net = m.glimpse;
-        var x = patch;
+        var x = net.resnet is { } resnet ? ResNet(patch, resnet, t) : patch;
         for (int layer = 0; layer < net.convs.Count; layer++)
         {
             var conv = net.convs[layer];
             var pads = conv.padding ?? throw new NotSupportedException($"Glimpse conv {layer} uses a padding mode the exporter does not handle.");
             int pad = checked((int)pads[0]);
-            x = g.Op("Relu", $"relu{layer}", [ConvBn($"conv{layer}", x, conv, net.convNorms[layer][t], pad, sharedKey: conv)]);
+            x = g.Op("Relu", $"relu{layer}", [ConvBn($"conv{layer}", x, conv, net.convNorms[layer][t], pad)]);
             if (layer is 1 or 3)
                 x = g.Op("MaxPool", $"pool{layer}", [x], MakeAttribute("kernel_shape", [2L, 2]), MakeAttribute("strides", [2L, 2]));
         }

@@ -55,4 +55,6 @@ public sealed record TrainOptions
     public int BatchNormRecalibrationBatches { get; init; } = 100;
     /// <summary>CPU threads for TorchSharp (0 = all cores).</summary>
     public int Threads { get; init; }
+    /// <summary>ONNX ResNet whose ImageNet weights start a ResNet glimpse trunk (<see cref="Model.PretrainedResNet"/>); a fresh run only.</summary>
+    public string? PretrainedGlimpse { get; init; }
 }

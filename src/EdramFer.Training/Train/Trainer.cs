@@ -121,6 +121,8 @@ public sealed partial class Trainer
             if (resume) throw new FileNotFoundException($"--resume: no checkpoint at {LastPath}.");
             manual_seed(_options.Seed);
             model = new EdramNet(_config with { Classes = labels.Length });
+            if (_options.PretrainedGlimpse is { } pretrained)
+                PretrainedResNet.Load(model.glimpse.resnet ?? throw new ArgumentException("A pretrained glimpse network needs the ResNet glimpse trunk (--glimpse-net resnet)."), pretrained);
             optimizer = MakeOptimizer(model, _options);
             state = new TrainState
             {
