@@ -26,6 +26,7 @@ public static class EdramApp
         config.AddCommand<PipelineCommand>("pipeline").WithDescription("Save the end-to-end ML.NET pipeline (preprocess + ApplyEdram) as a zip.");
         config.AddCommand<HeatmapCommand>("heatmap").WithDescription("Glimpse heat maps, first-glimpse statistics and region shares per class (PNG + CSV).");
         config.AddCommand<ScanpathCommand>("scanpath").WithDescription("Draw one image's glimpse sequence with the prediction after each step.");
+        config.AddCommand<QuantizeCommand>("quantize").WithDescription("Write an int8 copy of an .onnx model, calibrated on a CSV of images, and compare it with the float model.");
         config.AddCommand<MergeCommand>("merge").WithDescription("Join the outputs of score --shard K/N into the output of one run over every row.");
         config.AddCommand<ServeCommand>("serve").WithDescription("Serve the model over HTTP (JSON API with batching, limits and metrics) with a web page that shows the glimpses.");
         config.AddCommand<VideoCommand>("video").WithDescription("Per-frame, per-face emotions of a video (or a CSV of videos) with tracks (resumable).");

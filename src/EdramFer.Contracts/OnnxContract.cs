@@ -65,6 +65,8 @@ public static class OnnxContract
         public const string FlipAveraging = "edram.flip_averaging";
         /// <summary>The temperature the graph divides the logits by before the softmax (1: none).</summary>
         public const string Temperature = "edram.temperature";
+        /// <summary>How the graph was quantized (absent: float). Written by <c>edram quantize</c>.</summary>
+        public const string Quantization = "edram.quantization";
     }
 
     /// <summary>A boolean metadata value: "true" (any case, trimmed) is true; anything else, or no value, false.</summary>
