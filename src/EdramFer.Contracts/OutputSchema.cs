@@ -41,6 +41,13 @@ public static class OutputSchema
         .. labels.Select(l => ScorePrefix + l), Valence, Arousal,
     ];
 
+    /// <summary>
+    /// The ML.NET spelling of a column: PascalCase, like ML.NET's own columns (<c>face_index</c> → <c>FaceIndex</c>), so
+    /// EdramFer.ML's columns keep these names rather than inventing their own.
+    /// </summary>
+    public static string PascalCase(string column) =>
+        string.Concat(column.Split('_', StringSplitOptions.RemoveEmptyEntries).Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+
     /// <summary>True for the columns holding numbers (JSON numbers in JSON Lines output).</summary>
     public static bool IsNumeric(string column) =>
         column.StartsWith(ScorePrefix, StringComparison.Ordinal) || column.StartsWith("face_", StringComparison.Ordinal) ||

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EdramFer.Vision;
 
 namespace EdramFer.ML;
@@ -22,6 +23,17 @@ internal sealed record CropState
     public int ImageWidth { get; init; }
     /// <summary>The pixels are an IsoPad letterbox whose black bars are trimmed before the crop.</summary>
     public bool Letterboxed { get; init; }
+    /// <summary>Marks a crop state among a pipeline's states (zips saved before face boxes lack it).</summary>
+    public string Kind { get; init; } = EdramPipeline.CropKind;
+    /// <summary>Largest, or All: one row per face (what LoadEdram needs to know to expand the rows again).</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<FaceSelection>))]
+    public FaceSelection Faces { get; init; }
+    /// <summary>Most faces per image with <see cref="FaceSelection.All"/>.</summary>
+    public int MaxFaces { get; init; } = 1;
+
+    /// <summary>How many faces the crop keeps per image.</summary>
+    [JsonIgnore]
+    public int FacesPerImage => Faces == FaceSelection.All ? MaxFaces : 1;
 
     public static CropState From(FaceCroppingOptions o)
     {
@@ -42,6 +54,8 @@ internal sealed record CropState
             CascadePath = Unless(p.CascadePath, PreprocessOptions.DefaultCascadePath()),
             ImageFolder = string.IsNullOrWhiteSpace(o.ImageFolder) ? null : EdramScoringState.Relative(o.ImageFolder, baseFolder),
             RelativeToPipeline = o.PipelineFolder is not null,
+            Faces = o.Faces,
+            MaxFaces = o.MaxFaces,
         };
     }
 

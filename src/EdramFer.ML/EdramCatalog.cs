@@ -16,7 +16,12 @@ public static class EdramCatalog
     /// <param name="inputColumnName">image path (String) or image (MLImage, e.g. from LoadImages) column; null = <paramref name="outputColumnName"/></param>
     /// <param name="preprocess">detector chain and crop settings; null = defaults (Haar)</param>
     /// <param name="imageFolder">folder for relative paths; null = current directory</param>
-    /// <remarks>Also adds <c>FaceFound</c> (Boolean), <c>PreprocessStatus</c> (String) and <c>Error</c> (String, empty when fine).</remarks>
+    /// <remarks>
+    /// Also adds <c>FaceFound</c> (Boolean), <c>PreprocessStatus</c> (String), <c>Error</c> (String, empty when fine) and
+    /// the <see cref="FaceColumns"/>: FaceCount, FaceIndex (Int32), FaceX, FaceY, FaceWidth, FaceHeight (Single, source
+    /// pixels), Detector (String), DetectorScore (Single). One row per detected face: the options overload with
+    /// <see cref="FaceCroppingOptions.Faces"/> = <see cref="FaceSelection.All"/>.
+    /// </remarks>
     public static FaceCroppingEstimator DetectAndCropFace(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
         PreprocessOptions? preprocess = null, string? imageFolder = null) =>
         catalog.DetectAndCropFace(new FaceCroppingOptions
@@ -24,7 +29,7 @@ public static class EdramCatalog
             OutputColumnName = outputColumnName, InputColumnName = inputColumnName, Preprocess = preprocess ?? new PreprocessOptions(), ImageFolder = imageFolder,
         });
 
-    /// <summary>Detects and crops faces with every option (status column names included).</summary>
+    /// <summary>Detects and crops faces with every option: status column names, and <see cref="FaceSelection.All"/> for one row per face.</summary>
     public static FaceCroppingEstimator DetectAndCropFace(this TransformsCatalog catalog, FaceCroppingOptions options) =>
         new(catalog, options);
 
@@ -57,7 +62,10 @@ public static class EdramCatalog
             OutputColumnName = outputColumnName, InputColumnName = inputColumnName, Preprocess = preprocess ?? new PreprocessOptions(), ImageFolder = imageFolder,
         });
 
-    /// <summary>PreprocessFace with crop options; CLAHE settings come from <see cref="FaceCroppingOptions.Preprocess"/>.</summary>
+    /// <summary>
+    /// PreprocessFace with crop options; CLAHE settings come from <see cref="FaceCroppingOptions.Preprocess"/>. With
+    /// <see cref="FaceSelection.All"/> every face gets its own row before CLAHE, so an <c>ApplyEdram</c> after it scores each face.
+    /// </summary>
     public static IEstimator<ITransformer> PreprocessFace(this TransformsCatalog catalog, FaceCroppingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

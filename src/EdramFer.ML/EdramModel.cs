@@ -5,11 +5,14 @@ namespace EdramFer.ML;
 
 /// <summary>
 /// A saved EdramFer pipeline loaded by <c>mlContext.Model.LoadEdram(path)</c>: an <see cref="ITransformer"/> that
-/// owns the ONNX sessions and face detectors its rows use. Dispose it to release them.
+/// owns the ONNX sessions and face detectors its rows use. Dispose it to release them. A pipeline fitted with
+/// <see cref="FaceSelection.All"/> gives one row per face again: <see cref="EdramTransformer.Transform"/> unfolds the
+/// faces the saved chain packs per image.
 /// </summary>
 public sealed class EdramModel : EdramTransformer
 {
-    internal EdramModel(ITransformer chain, PipelineResources resources, string filePath, DataViewSchema inputSchema) : base(chain, resources)
+    internal EdramModel(ITransformer chain, PipelineResources resources, string filePath, DataViewSchema inputSchema, bool oneRowPerFace)
+        : base(chain, resources, oneRowPerFace)
     {
         FilePath = filePath;
         InputSchema = inputSchema;
@@ -62,8 +65,8 @@ public static class EdramModelLoading
             ITransformer chain;
             DataViewSchema inputSchema;
             using (PipelineResources.BeginLoad(resources)) chain = Read(catalog, full, out inputSchema);
-            OpenModels(chain, resources, full);
-            return new EdramModel(chain, resources, full, inputSchema);
+            var oneRowPerFace = OpenModels(chain, resources, full);
+            return new EdramModel(chain, resources, full, inputSchema, oneRowPerFace);
         }
         catch
         {
@@ -87,17 +90,23 @@ public static class EdramModelLoading
         }
     }
 
-    /// <summary>Opens every saved ApplyEdram model now, so a missing or changed model fails the load, not the first row.</summary>
-    private static void OpenModels(ITransformer chain, PipelineResources resources, string zip)
+    /// <summary>
+    /// Opens every saved ApplyEdram model now, so a missing or changed model fails the load, not the first row. Returns
+    /// true when a saved DetectAndCropFace keeps every face (<see cref="FaceSelection.All"/>).
+    /// </summary>
+    private static bool OpenModels(ITransformer chain, PipelineResources resources, string zip)
     {
         try
         {
+            var allFaces = false;
             foreach (var (payload, kind) in EdramPipeline.Payloads(chain))
             {
+                allFaces |= kind == EdramPipeline.CropKind && StateChannel.DecodeHeader<CropState>(payload.Span).Faces == FaceSelection.All;
                 if (kind != EdramPipeline.ScoringKind) continue;
                 EdramPipeline.IntactScoringState(payload, zip);
                 resources.Get(payload, p => ScoringMapping.Open(p, resources));
             }
+            return allFaces;
         }
         catch (JsonException e)
         {

@@ -11,6 +11,7 @@ public static class EdramPipeline
     public const string ModelFolderVariable = "EDRAM_MODEL_DIR";
 
     internal const string ScoringKind = "edram.scoring";
+    internal const string CropKind = "edram.crop";
 
     /// <summary>
     /// Registers EdramFer.ML's mappings with <paramref name="mlContext"/>. <c>mlContext.Model.LoadEdram</c> does this
@@ -60,7 +61,6 @@ public static class EdramPipeline
                                            $"got path '{state?.ModelPath}' and hash '{state?.Sha256}'");
         return state;
     }
-
 
     /// <summary>The payload (and its kind) of every state table in <paramref name="model"/>.</summary>
     internal static List<(ReadOnlyMemory<char> Payload, string? Kind)> Payloads(ITransformer model)

@@ -153,6 +153,9 @@ public sealed class PipelineImageScorer : ImageBatchScorer
         var text = inputSchema.Where(c => c.Type is TextDataViewType).ToList();
         if (text.Count != 1)
             throw new InvalidDataException($"'{zipPath}': expected a pipeline with one text (image path) input column, found {text.Count}");
+        if (!model.IsRowToRowMapper)
+            throw new InvalidDataException($"'{zipPath}': the pipeline gives one row per face (FaceCroppingOptions.Faces = All), not one per image; " +
+                                           "score every face with the .onnx model and --faces all");
         var output = model.GetOutputSchema(inputSchema);
         foreach (var name in new[] { "Score", "PredictedLabel", "Valence", "Arousal", "FaceFound", "PreprocessStatus", "Error" })
             if (output.GetColumnOrNull(name) is null)

@@ -89,10 +89,10 @@ internal sealed class PipelineResources : IDisposable
     /// The resources a mapping factory serves: those of the fit that built it, else those of the LoadEdram in progress.
     /// A plain <c>mlContext.Model.Load</c> has neither and fails here, at load time, before any row.
     /// </summary>
-    public static PipelineResources ForMapping(PipelineResources? fitted, string contractName) =>
+    public static PipelineResources ForMapping(PipelineResources? fitted, string contractName, string hint = "") =>
         fitted ?? CurrentLoad ?? throw new InvalidOperationException(
             $"The EdramFer transform '{contractName}' refers to files by paths relative to its pipeline zip, which a plain " +
-            "mlContext.Model.Load cannot tell: load the zip with mlContext.Model.LoadEdram(path), which resolves them against the zip's folder");
+            $"mlContext.Model.Load cannot tell: load the zip with mlContext.Model.LoadEdram(path), which resolves them against the zip's folder{hint}");
 
     /// <summary>Disposes every state created or seeded here.</summary>
     public void Dispose()

@@ -137,11 +137,14 @@ internal abstract class StateMappingFactory<TIn, TOut> : CustomMappingFactory<TI
     /// <summary>The name saved pipelines know the mapping by.</summary>
     private protected abstract string Contract { get; }
 
+    /// <summary>What a plain <c>mlContext.Model.Load</c>'s error adds about this mapping; empty for most.</summary>
+    private protected virtual string LoadHint => "";
+
     /// <summary>The per-row mapping reading its state from <paramref name="resources"/>.</summary>
     private protected abstract Action<TIn, TOut> Map(PipelineResources resources);
 
     /// <inheritdoc />
     public sealed override Action<TIn, TOut> GetMapping() => _schemaOnly
         ? static (_, _) => throw new InvalidOperationException("EdramFer: a chain built for GetOutputSchema was run")
-        : Map(PipelineResources.ForMapping(_fitted, Contract));
+        : Map(PipelineResources.ForMapping(_fitted, Contract, LoadHint));
 }

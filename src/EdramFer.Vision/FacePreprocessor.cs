@@ -113,21 +113,27 @@ public sealed class FacePreprocessor : IDisposable
     /// row-major without padding. A zero-size or oversized image gives a status; a buffer whose length does not match
     /// width × height × channels, or another channel count, throws <see cref="ArgumentException"/> (a caller bug).
     /// </summary>
-    public PreprocessResult ProcessPixels(ReadOnlySpan<byte> pixels, int width, int height, int channels, string sourceName = "<pixels>")
+    public PreprocessResult ProcessPixels(ReadOnlySpan<byte> pixels, int width, int height, int channels, string sourceName = "<pixels>") =>
+        ProcessPixelsFaces(pixels, width, height, channels, 1, sourceName)[0];
+
+    /// <summary><see cref="ProcessPixels"/> with one result per face, as <see cref="ProcessFileFaces"/>.</summary>
+    public IReadOnlyList<PreprocessResult> ProcessPixelsFaces(ReadOnlySpan<byte> pixels, int width, int height, int channels, int maxFaces,
+        string sourceName = "<pixels>")
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFaces, 1);
         if (width <= 0 || height <= 0)
-            return Fail(PreprocessStatus.ZeroSize, sourceName, $"{sourceName}: image is {width}x{height} (zero width or height)");
+            return [Fail(PreprocessStatus.ZeroSize, sourceName, $"{sourceName}: image is {width}x{height} (zero width or height)")];
         if ((long)width * height > Options.MaxPixels)
-            return Fail(PreprocessStatus.TooLarge, sourceName, $"{sourceName}: {width}x{height} = {(long)width * height:N0} pixels, more than MaxPixels = {Options.MaxPixels:N0}");
+            return [Fail(PreprocessStatus.TooLarge, sourceName, $"{sourceName}: {width}x{height} = {(long)width * height:N0} pixels, more than MaxPixels = {Options.MaxPixels:N0}")];
         using var mat = FaceCropper.MatFromPixels(pixels, width, height, channels);
         try
         {
             using var image = ImageDecoder.Normalise(mat, sourceName); // BGRA → BGR; the same Mat otherwise
-            return Run(image, sourceName, "", 1)[0];
+            return Run(image, sourceName, "", maxFaces);
         }
         catch (OpenCVException e)
         {
-            return Fail(PreprocessStatus.Error, sourceName, $"{sourceName}: OpenCV failed: {e.Message.Trim()}");
+            return [Fail(PreprocessStatus.Error, sourceName, $"{sourceName}: OpenCV failed: {e.Message.Trim()}")];
         }
     }
 

@@ -45,14 +45,3 @@ public sealed class DemoPhotoTests
         Assert.False(result.HasPixels);
     }
 }
-
-/// <summary>A fact skipped, with the reason shown, when scripts/setup.sh has not fetched the demo photo.</summary>
-public sealed class DemoPhotoFactAttribute : FactAttribute
-{
-    public DemoPhotoFactAttribute(string file)
-    {
-        if (!File.Exists(PathOf(file))) Skip = $"{PathOf(file)} not found: run scripts/setup.sh (it fetches the demo photos)";
-    }
-
-    public static string PathOf(string file) => Path.Combine(SharedData.RepoRoot, "artifacts", "demo", "images", file);
-}

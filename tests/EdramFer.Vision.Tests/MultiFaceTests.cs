@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdramFer.Tests.Shared;
 using OpenCvSharp;
 
@@ -35,6 +36,23 @@ public sealed class MultiFaceTests : IDisposable
         Assert.Equal(faces[0].Pixels, largest.Pixels);
         Assert.Equal(faces[0].Face, largest.Face);
         Assert.Equal(4, largest.FaceCount);
+    }
+
+    [SharedDataFact(GroupPhoto.Source)]
+    public void ProcessPixelsFaces_GroupPhotoPixels_TheFacesOfTheFile()
+    {
+        var photo = GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"));
+        using var pre = new FacePreprocessor(new PreprocessOptions());
+        using var bgr = Cv2.ImRead(photo);
+        bgr.GetArray(out Vec3b[] packed);
+        var pixels = MemoryMarshal.AsBytes(packed.AsSpan()).ToArray(); // interleaved BGR, as ML.NET's ExtractPixels gives
+
+        var faces = pre.ProcessPixelsFaces(pixels, bgr.Width, bgr.Height, 3, maxFaces: 10);
+
+        var fromFile = pre.ProcessFileFaces(photo, 10);
+        Assert.Equal(fromFile.Select(r => (r.Face, r.FaceIndex, r.FaceCount)), faces.Select(r => (r.Face, r.FaceIndex, r.FaceCount)));
+        Assert.Equal(fromFile.Select(r => r.Pixels), faces.Select(r => r.Pixels));
+        Assert.Equal(faces[0].Pixels, pre.ProcessPixels(pixels, bgr.Width, bgr.Height, 3).Pixels);
     }
 
     [SharedDataFact(GroupPhoto.Source)]
