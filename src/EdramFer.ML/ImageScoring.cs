@@ -40,8 +40,8 @@ public abstract class ImageBatchScorer : IDisposable
 }
 
 /// <summary>
-/// The fast path: EdramFer.Vision preprocessing in parallel, then ONNX Runtime in batches of <c>batchSize</c>
-/// (ML.NET mappers score one row per Run call).
+/// The fast path: EdramFer.Vision preprocessing in parallel, overlapped with ONNX Runtime scoring in batches of
+/// <c>batchSize</c> (ML.NET mappers score one row per Run call).
 /// </summary>
 public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions preprocess, int batchSize, int preprocessThreads = -1) : ImageBatchScorer
 {
@@ -64,11 +64,36 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
 
     /// <summary>
     /// One list per path: a score for every detected face, largest first, at most <paramref name="maxFaces"/>; a single
-    /// entry when the image has no face or fails.
+    /// entry when the image has no face or fails. Pipelined: while ONNX Runtime scores one batch of paths, the next
+    /// batch is decoded, detected and cropped on worker threads (one batch ahead: memory stays bounded, order kept).
     /// </summary>
     public IReadOnlyList<IReadOnlyList<ImageScore>> ScoreFaces(IReadOnlyList<string> paths, int maxFaces)
     {
-        var pre = _preprocessor.ProcessFilesFaces(paths, maxFaces, preprocessThreads);
+        ArgumentNullException.ThrowIfNull(paths);
+        Task<IReadOnlyList<IReadOnlyList<PreprocessResult>>> Prepare(int start) => Task.Run(() =>
+            _preprocessor.ProcessFilesFaces(paths.Skip(start).Take(batchSize).ToList(), maxFaces, preprocessThreads));
+        var grouped = new List<IReadOnlyList<ImageScore>>(paths.Count);
+        var next = paths.Count > 0 ? Prepare(0) : null;
+        try
+        {
+            for (var start = 0; next is not null; start += batchSize)
+            {
+                var prepared = next.GetAwaiter().GetResult();
+                next = start + batchSize < paths.Count ? Prepare(start + batchSize) : null;
+                grouped.AddRange(ScorePrepared(prepared));
+            }
+        }
+        finally
+        {
+            // Scoring failed with a batch still in preparation: wait for it, so no worker outlives the call.
+            if (next is not null) ((IAsyncResult)next).AsyncWaitHandle.WaitOne();
+        }
+        return grouped;
+    }
+
+    /// <summary>Scores preprocessed faces in batches of <c>batchSize</c>, grouped back by image.</summary>
+    private IEnumerable<IReadOnlyList<ImageScore>> ScorePrepared(IReadOnlyList<IReadOnlyList<PreprocessResult>> pre)
+    {
         var flat = pre.SelectMany(faces => faces).ToList();
         var scores = new ImageScore[flat.Count];
         for (var start = 0; start < flat.Count; start += batchSize)
@@ -77,9 +102,7 @@ public sealed class OnnxImageScorer(EdramScorer scorer, PreprocessOptions prepro
             var batch = Scorer.Score(Enumerable.Range(start, n).Select(i => flat[i].Pixels).ToList());
             for (var k = 0; k < n; k++) scores[start + k] = ToScore(flat[start + k], batch, k);
         }
-        var grouped = new IReadOnlyList<ImageScore>[paths.Count];
-        for (int i = 0, next = 0; i < paths.Count; next += pre[i].Count, i++) grouped[i] = scores.AsSpan(next, pre[i].Count).ToArray();
-        return grouped;
+        for (int i = 0, next = 0; i < pre.Count; next += pre[i].Count, i++) yield return scores.AsSpan(next, pre[i].Count).ToArray();
     }
 
     private ImageScore ToScore(PreprocessResult r, EdramBatchResult batch, int k)
