@@ -43,7 +43,7 @@ public sealed record EdramScoringOptions
 }
 
 /// <summary>
-/// The state a fitted <c>ApplyEdram</c> saves, readable back with <see cref="EdramPipeline.FindScoring"/>: the model
+/// The state a fitted <c>ApplyEdram</c> saves, readable back with <see cref="EdramPipeline.FindScoring(Microsoft.ML.MLContext, Microsoft.ML.ITransformer)"/>: the model
 /// reference, the GPU settings and the labels.
 /// </summary>
 public sealed record EdramScoringState
