@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["detectors"] = DetectorBenchmark.Run,
     ["fuzz"] = FuzzBenchmark.Run,
     ["serve"] = ServeBenchmark.Run,
+    ["peers"] = PeersBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
