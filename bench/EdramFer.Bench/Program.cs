@@ -13,6 +13,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["fuzz"] = FuzzBenchmark.Run,
     ["serve"] = ServeBenchmark.Run,
     ["peak"] = PeakBenchmark.Run,
+    ["peers"] = PeersBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
