@@ -114,7 +114,8 @@ public class EdramConfigUpgradeTests
         var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(current))!.AsObject();
         EdramConfig.UpgradeJson(json);
         var config = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(json)!;
-        Assert.Equal(current, config with { GlimpseChannels = current.GlimpseChannels, ContextChannels = current.ContextChannels });
+        Assert.Equal(current.ResNetBlocks, config.ResNetBlocks);
+        Assert.Equal(current, config with { GlimpseChannels = current.GlimpseChannels, ContextChannels = current.ContextChannels, ResNetBlocks = current.ResNetBlocks });
         Assert.False(config.WhereBatchNorm);
         using var net = new EdramNet(config);
         Assert.Empty(net.glimpse.whereNorms);

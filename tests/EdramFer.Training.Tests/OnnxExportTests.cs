@@ -264,8 +264,10 @@ public sealed class OnnxExportTests : IDisposable
         var roundTrip = System.Text.Json.JsonSerializer.Deserialize<EdramConfig>(props["edram.config"])!;
         Assert.Equal(config.GlimpseChannels, roundTrip.GlimpseChannels);
         Assert.Equal(config.ContextChannels, roundTrip.ContextChannels);
+        Assert.Equal(config.ResNetBlocks, roundTrip.ResNetBlocks);
         int[] none = []; // records compare arrays by reference: blank them to compare the scalar fields
-        Assert.Equal(config with { GlimpseChannels = none, ContextChannels = none }, roundTrip with { GlimpseChannels = none, ContextChannels = none });
+        Assert.Equal(config with { GlimpseChannels = none, ContextChannels = none, ResNetBlocks = none },
+            roundTrip with { GlimpseChannels = none, ContextChannels = none, ResNetBlocks = none });
         Assert.DoesNotContain(props.Values, v => v.Contains(_dir));
 
         Assert.Equal([OnnxContract.InputName], session.InputMetadata.Keys);
