@@ -41,7 +41,8 @@ public class ScoreReliabilityTests
     public void Score_Signal_StateSavedExitTwoThenResumeCompletes(int signal, string name)
     {
         var dir = TestModels.TempFolder("score-signal");
-        SyntheticCsv(dir, 400);
+        // Enough rows that the run is still scoring when the signal arrives, however fast this machine scores.
+        SyntheticCsv(dir, 4000);
         using (var run = new EdramProcess(dir, Score("out.csv", "--batch-size", "1")))
         {
             Assert.True(run.WaitForFile(Path.Combine(dir, "out.csv.partial.json")), "no chunk was saved");
@@ -56,8 +57,8 @@ public class ScoreReliabilityTests
         var (resumed, resumedOut) = EdramCli.Run(dir, Score("out.csv", "--batch-size", "1", "--resume"));
         Assert.True(resumed == 0, resumedOut);
         var rows = Lines(Path.Combine(dir, "out.csv"));
-        Assert.Equal(401, rows.Count);
-        Assert.Equal(Enumerable.Range(0, 400).Select(r => $"imgs/g{r % 16}.pgm"), rows.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.Equal(4001, rows.Count);
+        Assert.Equal(Enumerable.Range(0, 4000).Select(r => $"imgs/g{r % 16}.pgm"), rows.Skip(1).Select(l => l.Split(',')[0]));
     }
 
     // Before the fix: evaluate died on SIGTERM with exit 143 and no message.
@@ -81,7 +82,8 @@ public class ScoreReliabilityTests
     public void Score_SecondRunOnSameOutput_FailsAtOnceFirstUnharmed()
     {
         var dir = TestModels.TempFolder("score-lock");
-        SyntheticCsv(dir, 240);
+        SyntheticCsv(dir, 2400); // the first run must still hold the output when the second starts
+
         using var first = new EdramProcess(dir, Score("out.csv", "--batch-size", "1"));
         Assert.True(first.WaitForFile(Path.Combine(dir, "out.csv.partial.json")), "the first run saved no chunk");
         var watch = Stopwatch.StartNew();
@@ -91,7 +93,7 @@ public class ScoreReliabilityTests
         Assert.DoesNotContain("Scoring", output); // refused before the model was opened
         var (firstCode, firstOut) = first.Wait();
         Assert.True(firstCode == 0, firstOut);
-        Assert.Equal(241, Lines(Path.Combine(dir, "out.csv")).Count);
+        Assert.Equal(2401, Lines(Path.Combine(dir, "out.csv")).Count);
         Assert.All(new[] { ".lock", ".partial", ".partial.json" }, suffix => Assert.False(File.Exists(Path.Combine(dir, "out.csv" + suffix)), suffix));
         Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2));
     }
