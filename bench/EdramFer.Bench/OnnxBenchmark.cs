@@ -174,7 +174,7 @@ internal static class OnnxBenchmark
     }
 
     /// <summary>Images per second: calls until <paramref name="seconds"/> have passed (at least 2).</summary>
-    private static double Measure(Action forward, int batch, double seconds)
+    internal static double Measure(Action forward, int batch, double seconds)
     {
         var sw = Stopwatch.StartNew();
         int calls = 0;

@@ -79,7 +79,7 @@ internal static class PeakBenchmark
         var csv = Path.Combine(data, "labels.csv");
         if (!File.Exists(csv)) throw new FileNotFoundException($"FER2013 labels not found: {csv} (use --data)", csv);
         var paths = File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "train").Select(f => Path.Combine(data, f[1])).ToList();
-        var chosen = Enumerable.Range(0, count).Select(i => paths[i * paths.Count / count]).ToList();
+        var chosen = PeerSets.Spread(paths.Count, count).Select(i => paths[i]).ToList();
         using var crops = new FacePreprocessor(new PreprocessOptions { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage });
         return crops.ProcessFiles(chosen).Select(r => r.Pixels ?? throw new InvalidDataException($"{r.Message}")).ToList();
     }
@@ -95,8 +95,9 @@ internal static class PeakBenchmark
             ? OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, size * size).Select(i => (byte)(i * 7 % 251)).ToArray(), [size, size])
             : OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, size * size).Select(i => (i % 13) / 13f).ToArray(), [size, size]);
         using var run = new RunOptions();
-        var calls = Measure(() => { using var r = session.Run(run, ["a"], [a], ["y"]); }, seconds);
-        return calls * 2.0 * size * size * size / 1e9;
+        void Call() { using var r = session.Run(run, ["a"], [a], ["y"]); }
+        Call(); // warm-up
+        return OnnxBenchmark.Measure(Call, 1, seconds) * 2.0 * size * size * size / 1e9;
     }
 
     private static void WriteGemm(string path, int size, bool int8)
@@ -136,21 +137,8 @@ internal static class PeakBenchmark
     {
         using var scorer = EdramScorer.Load(path, intraOpThreads: threads);
         var batch = Enumerable.Range(0, 64).Select(i => (byte[]?)faces[i % faces.Count]).ToList();
-        return Measure(() => scorer.Score(batch), seconds) * batch.Count;
-    }
-
-    /// <summary>Calls per second of <paramref name="call"/> over at least <paramref name="seconds"/> (after one warm-up call).</summary>
-    private static double Measure(Action call, double seconds)
-    {
-        call();
-        var sw = Stopwatch.StartNew();
-        int calls = 0;
-        while (calls < 2 || sw.Elapsed.TotalSeconds < seconds)
-        {
-            call();
-            calls++;
-        }
-        return calls / sw.Elapsed.TotalSeconds;
+        scorer.Score(batch); // warm-up
+        return OnnxBenchmark.Measure(() => scorer.Score(batch), batch.Count, seconds);
     }
 
     /// <summary>Multiply-accumulates per image of the model in <paramref name="path"/>, from its metadata's configuration.</summary>

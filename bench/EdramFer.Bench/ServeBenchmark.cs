@@ -96,22 +96,24 @@ internal static class ServeBenchmark
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
             WaitReady(client, server);
-            Post(client, bodies, 32, Math.Min(concurrency, 8), out _, out _); // warm-up: arenas, JIT, detector pool
+            Post(client, bodies, 32, Math.Min(concurrency, 8), [], out _, out _); // warm-up: arenas, JIT, detector pool
             server.Refresh();
             var before = server.WorkingSet64 / 1048576.0;
             var watch = Stopwatch.StartNew();
-            _completed = 0;
+            var latencies = new List<double>(requests); // one per answered request: its count is the progress the samples record
             using var stop = new CancellationTokenSource();
             var sampler = samples is null ? Task.CompletedTask : Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     server.Refresh();
-                    samples.Add((Volatile.Read(ref _completed), server.WorkingSet64 / 1048576.0));
+                    int done;
+                    lock (latencies) done = latencies.Count;
+                    samples.Add((done, server.WorkingSet64 / 1048576.0));
                     try { await Task.Delay(500, stop.Token); } catch (OperationCanceledException) { }
                 }
             });
-            var latencies = Post(client, bodies, requests, concurrency, out var errors, out var faces);
+            Post(client, bodies, requests, concurrency, latencies, out var errors, out var faces);
             var wall = watch.Elapsed.TotalSeconds;
             stop.Cancel();
             sampler.Wait();
@@ -128,13 +130,13 @@ internal static class ServeBenchmark
         }
     }
 
-    /// <summary>The client loop: each worker takes the next request number until all are sent; latency in ms per request.</summary>
-    private static List<double> Post(HttpClient client, List<byte[]> bodies, int requests, int concurrency, out int errors, out long faces)
+    /// <summary>The client loop: each worker takes the next request number until all are sent; adds each request's latency
+    /// in ms to <paramref name="latencies"/> (under its lock) as it is answered.</summary>
+    private static void Post(HttpClient client, List<byte[]> bodies, int requests, int concurrency, List<double> latencies, out int errors, out long faces)
     {
         var next = -1;
         var failed = 0;
         long faceCount = 0;
-        var latencies = new List<double>(requests);
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             for (var i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next))
@@ -148,16 +150,12 @@ internal static class ServeBenchmark
                 if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failed);
                 Interlocked.Add(ref faceCount, CountFaces(text));
                 lock (latencies) latencies.Add(ms);
-                Interlocked.Increment(ref _completed);
             }
         })).ToArray();
         Task.WaitAll(workers);
         errors = failed;
         faces = faceCount;
-        return latencies;
     }
-
-    private static int _completed; // requests answered so far in the current load, for the soak's samples
 
     private static int CountFaces(string json) => json.Split("\"face_index\":").Length - 1;
 

@@ -17,6 +17,7 @@ internal sealed class OnnxGraphEdit
     {
         Graph = graph;
         Initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        Outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         _names = new HashSet<string>(graph.Node.SelectMany(n => n.Output).Concat(Initializers.Keys).Concat(graph.Input.Select(i => i.Name)),
             StringComparer.Ordinal);
     }
@@ -26,7 +27,7 @@ internal sealed class OnnxGraphEdit
     public Dictionary<string, TensorProto> Initializers { get; }
 
     /// <summary>The graph's output names (never renamed: they are the model's contract).</summary>
-    public HashSet<string> Outputs => Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> Outputs { get; }
 
     /// <summary>Nodes reading <paramref name="tensor"/>.</summary>
     public List<NodeProto> Consumers(string tensor) => Graph.Node.Where(n => n.Input.Contains(tensor)).ToList();

@@ -43,15 +43,6 @@ public sealed class ResNetTrunk : Module
     /// <summary>Channels of stage <paramref name="stage"/> (0-based).</summary>
     public static int StageChannels(int stage) => 64 << stage;
 
-    /// <summary>Side of the feature map before pooling, for a glimpse of <paramref name="glimpse"/> pixels.</summary>
-    public static int FinalSide(int glimpse, int stages)
-    {
-        int side = (glimpse + 2 * 3 - 7) / 2 + 1;          // stem
-        side = (side + 2 - 3) / 2 + 1;                      // max pool
-        for (int s = 1; s < stages; s++) side = (side + 2 - 3) / 2 + 1;
-        return side;
-    }
-
     public Tensor forward(Tensor glimpse, int step)
     {
         using var scope = NewDisposeScope();
