@@ -139,7 +139,7 @@ internal static class DetectorBenchmark
         return body.ToString();
     }
 
-    private static bool BuildFaceless(string folder)
+    internal static bool BuildFaceless(string folder)
     {
         var script = Path.Combine(BenchmarkDocs.RepoRoot(), "bench", "EdramFer.Bench", "faceless-images.sh");
         Console.WriteLine($"building the face-less set: {script} {folder}");
@@ -151,12 +151,12 @@ internal static class DetectorBenchmark
     }
 
     /// <summary>Decoded once up front: large wallpapers would otherwise dominate every chain's time with decoding.</summary>
-    private static List<(string, Mat)> LoadFaceless(string folder) =>
+    internal static List<(string, Mat)> LoadFaceless(string folder) =>
         Directory.GetFiles(folder).OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => (Path.GetFileName(f), Cv2.ImRead(f, ImreadModes.Color)))
             .Where(x => !x.Item2.Empty()).ToList();
 
-    private static byte[] Raw(Mat m)
+    internal static byte[] Raw(Mat m)
     {
         var bytes = new byte[m.Total() * m.ElemSize()];
         System.Runtime.InteropServices.Marshal.Copy(m.Data, bytes, 0, bytes.Length);

@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["score"] = ScoreBenchmark.Run,
     ["video"] = VideoBenchmark.Run,
     ["detectors"] = DetectorBenchmark.Run,
+    ["detector-size"] = DetectorSizeBenchmark.Run,
     ["fuzz"] = FuzzBenchmark.Run,
     ["serve"] = ServeBenchmark.Run,
     ["peak"] = PeakBenchmark.Run,

@@ -23,5 +23,6 @@ public static class TrainApp
         Tool.Configure(config, console, args);
         config.AddCommand<TrainCommand>("train").WithDescription("Train EDRAM on FER2013, AffectNet, a CSV or class folders.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (unrolled, checked against TorchSharp).");
+        config.AddCommand<SplitsCommand>("splits").WithDescription("List a dataset's images with the split training uses for each (train, validation, test) as a CSV.");
     }
 }

@@ -7,7 +7,8 @@ namespace EdramFer.Video;
 
 /// <summary>
 /// Per-frame, per-face emotions of a video, streamed: decode → sample → detect (every <see cref="VideoOptions.DetectEvery"/>-th
-/// sampled frame) → track → crop → score in batches → smooth. Memory holds one chunk of face crops, whatever the video's length.
+/// sampled frame) → track → crop → score in batches → smooth, the next chunk located on a thread of its own while this one is
+/// scored (<see cref="VideoOptions.PrepareAhead"/>). Memory holds a few chunks of face crops, whatever the video's length.
 /// </summary>
 /// <example>
 /// <code>
@@ -77,29 +78,47 @@ public sealed class VideoAnalyzer : IDisposable
     {
         using (source)
         {
-            var sampler = new FrameSampler(source.Fps, Options);
-            var tracker = new FaceTracker(Options, start.Tracker);
             var smoother = new ProbabilitySmoother(Options, start.Smoothing);
-            source.SkipTo(start.NextFrame);
-            var sampled = start.SampledFrames;
-            var chunk = new List<PendingFrame>(Options.ChunkFrames);
-            using var frame = new Mat();
-            while (true)
+            var chunks = Chunks(source, start, cancel);
+            // Decoding, detection, tracking and cropping of the next chunks overlap ONNX Runtime on this one.
+            using var ahead = Options.PrepareAhead > 0 ? new ReadAhead<PendingChunk>(chunks, Options.PrepareAhead, cancel) : null;
+            foreach (var chunk in (IEnumerable<PendingChunk>?)ahead ?? chunks)
             {
-                if (chunk.Count == 0) cancel.ThrowIfCancellationRequested();
-                if (!source.Read(frame)) break;
-                var index = source.Position - 1;
-                if (!sampler.IsSampled(index)) continue;
-                chunk.Add(Locate(frame, index, sampler.TimestampMs(index), sampled++ % Options.DetectEvery == 0, tracker));
-                if (chunk.Count < Options.ChunkFrames) continue;
-                foreach (var r in Score(source.Path, chunk, smoother, new(source.Position, sampled, tracker.State, smoother.State))) yield return r;
-                chunk.Clear();
+                cancel.ThrowIfCancellationRequested();
+                foreach (var r in Score(source.Path, chunk, smoother)) yield return r;
             }
-            if (chunk.Count > 0)
-                foreach (var r in Score(source.Path, chunk, smoother, new(source.Position, sampled, tracker.State, smoother.State))) yield return r;
-            source.CheckComplete();
         }
     }
+
+    /// <summary>
+    /// The sampled frames located (detected or carried, tracked, cropped) in chunks of <see cref="VideoOptions.ChunkFrames"/>,
+    /// each with the decoding and tracking state after it; the tracker is used here only, so this may run ahead of scoring.
+    /// </summary>
+    private IEnumerable<PendingChunk> Chunks(VideoSource source, VideoCheckpoint start, CancellationToken cancel)
+    {
+        var sampler = new FrameSampler(source.Fps, Options);
+        var tracker = new FaceTracker(Options, start.Tracker);
+        source.SkipTo(start.NextFrame);
+        var sampled = start.SampledFrames;
+        var chunk = new List<PendingFrame>(Options.ChunkFrames);
+        using var frame = new Mat();
+        while (true)
+        {
+            if (chunk.Count == 0) cancel.ThrowIfCancellationRequested();
+            if (!source.Read(frame)) break;
+            var index = source.Position - 1;
+            if (!sampler.IsSampled(index)) continue;
+            chunk.Add(Locate(frame, index, sampler.TimestampMs(index), sampled++ % Options.DetectEvery == 0, tracker));
+            if (chunk.Count < Options.ChunkFrames) continue;
+            yield return new PendingChunk(chunk, new(source.Position, sampled, tracker.State, VideoCheckpoint.Start.Smoothing));
+            chunk = new List<PendingFrame>(Options.ChunkFrames);
+        }
+        if (chunk.Count > 0) yield return new PendingChunk(chunk, new(source.Position, sampled, tracker.State, VideoCheckpoint.Start.Smoothing));
+        source.CheckComplete();
+    }
+
+    /// <summary>Located frames and the checkpoint after them, whose smoothing state scoring fills in.</summary>
+    private sealed record PendingChunk(List<PendingFrame> Frames, VideoCheckpoint After);
 
     /// <summary>A sampled frame's faces (detected or carried), their track ids and crops, not yet scored.</summary>
     private sealed record PendingFrame(long Index, double TimestampMs, List<(int Id, FaceBox Box, string Detector, float Score, byte[] Crop)> Faces);
@@ -130,8 +149,9 @@ public sealed class VideoAnalyzer : IDisposable
     }
 
     /// <summary>Scores a chunk's crops in batches, then smooths in frame order; the last frame carries the checkpoint.</summary>
-    private List<FrameResult> Score(string video, List<PendingFrame> chunk, ProbabilitySmoother smoother, VideoCheckpoint after)
+    private List<FrameResult> Score(string video, PendingChunk pending, ProbabilitySmoother smoother)
     {
+        var (chunk, after) = pending;
         var crops = chunk.SelectMany(f => f.Faces).Select(f => (byte[]?)f.Crop).ToList();
         var classes = _scorer.Classes;
         var glimpseValues = _scorer.GlimpseValues;

@@ -59,6 +59,12 @@ public sealed record VideoOptions
     /// <summary>Faces per ONNX Runtime call.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Chunks decoded, detected and cropped ahead of the one being scored, on a thread of their own (0 = prepare and score
+    /// in turn on the caller's thread). Does not change the output; memory holds this many chunks of crops more.
+    /// </summary>
+    public int PrepareAhead { get; init; } = 1;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -75,6 +81,7 @@ public sealed record VideoOptions
         if (SmoothingWindow < 1) throw new ArgumentException($"SmoothingWindow is {SmoothingWindow}, expected >= 1");
         if (ChunkFrames < 1) throw new ArgumentException($"ChunkFrames is {ChunkFrames}, expected >= 1");
         if (BatchSize < 1) throw new ArgumentException($"BatchSize is {BatchSize}, expected >= 1");
+        if (PrepareAhead < 0) throw new ArgumentException($"PrepareAhead is {PrepareAhead}, expected >= 0");
     }
 
     /// <summary>Every output-relevant setting as <c>video.*</c> and <c>preprocess.*</c> string pairs, sorted by key.</summary>

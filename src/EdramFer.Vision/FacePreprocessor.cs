@@ -227,8 +227,8 @@ public sealed class FacePreprocessor : IDisposable
     /// the caller owns it. For callers that need every face of an image rather than the preprocessed largest one.</summary>
     public static IFaceDetector CreateDetector(PreprocessOptions o, DetectorKind kind) => kind switch
     {
-        DetectorKind.Ssd => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd)),
-        DetectorKind.YuNet => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet)),
+        DetectorKind.Ssd => new SsdFaceDetector(o.SsdModelPath!, o.SsdConfigPath!, o.ScoreThresholdFor(DetectorKind.Ssd), o.DetectorInputSize),
+        DetectorKind.YuNet => new YuNetFaceDetector(o.YuNetModelPath!, o.ScoreThresholdFor(DetectorKind.YuNet), o.DetectorInputSize),
         DetectorKind.Haar => new HaarFaceDetector(o.CascadePath!),
         // With libdlib-data installed, dlib's faces carry the five points from its 68-point model, as YuNet's do.
         DetectorKind.Dlib => new DlibFaceDetector(o.DlibUpsample, o.DlibScoreThreshold,
@@ -266,6 +266,7 @@ public sealed class FacePreprocessor : IDisposable
         if (!double.IsFinite(o.DlibScoreThreshold)) throw new ArgumentException($"PreprocessOptions.DlibScoreThreshold is {o.DlibScoreThreshold}, expected a finite number");
         if (o.DlibUpsample is < 0 or > 3) throw new ArgumentException($"PreprocessOptions.DlibUpsample is {o.DlibUpsample}, expected 0..3");
         if (o.MinDetectionSize < 0) throw new ArgumentException($"PreprocessOptions.MinDetectionSize is {o.MinDetectionSize}, expected >= 0");
+        if (o.DetectorInputSize is < 32 or > 4096) throw new ArgumentException($"PreprocessOptions.DetectorInputSize is {o.DetectorInputSize}, expected 32 to 4096");
         if (o.ScoreThreshold is { } s && !(s >= 0 && s <= 1)) throw new ArgumentException($"PreprocessOptions.ScoreThreshold is {s}, expected 0..1");
     }
 

@@ -123,6 +123,19 @@ public sealed record PreprocessOptions
     public int MinDetectionSize { get; init; } = 160;
 
     /// <summary>
+    /// Longest side, in pixels, that the DNN detectors (YuNet, SSD) look at: a larger image is scaled down to it; YuNet
+    /// sees a smaller one at its own size (rounded up to a multiple of 32) instead of enlarged, the SSD at least at its
+    /// training size of 300. 320 is
+    /// YuNet's training resolution and finds as many muxspace faces as full size; raise it (640, 1280) for photos whose
+    /// faces are small next to the image, such as groups and crowds, at about (size / 320)² the detector's time
+    /// (docs/benchmarks.md, "Detector input size").
+    /// </summary>
+    public int DetectorInputSize { get; init; } = DefaultDetectorInputSize;
+
+    /// <summary>Default <see cref="DetectorInputSize"/>.</summary>
+    public const int DefaultDetectorInputSize = 320;
+
+    /// <summary>
     /// Minimum detection score for the DNN detectors; null = per-detector default
     /// (<see cref="DefaultSsdScoreThreshold"/>, <see cref="DefaultYuNetScoreThreshold"/>). The Haar cascade has no
     /// calibrated score and ignores it (it uses minNeighbors = 5); so does dlib, whose score is an unbounded SVM margin
@@ -177,6 +190,7 @@ public sealed record PreprocessOptions
         };
         // Written only when on: models, pipelines and caches without alignment keep the keys (and cache keys) they had.
         if (Alignment == FaceAlignment.Eyes) metadata[MetadataPrefix + "alignment"] = "eyes";
+        if (DetectorInputSize != DefaultDetectorInputSize) metadata[MetadataPrefix + "detector_input_size"] = DetectorInputSize.ToString(inv);
         return metadata;
     }
 
@@ -217,6 +231,7 @@ public sealed record PreprocessOptions
                 "dlib_upsample" => o with { DlibUpsample = ParseInt(key, value) },
                 "dlib_score_threshold" => o with { DlibScoreThreshold = ParseDouble(key, value) },
                 "min_detection_size" => o with { MinDetectionSize = ParseInt(key, value) },
+                "detector_input_size" => o with { DetectorInputSize = ParseInt(key, value) },
                 "score_threshold" => o with { ScoreThreshold = value == "default" ? null : (float)ParseDouble(key, value) },
                 _ => throw new FormatException($"Unknown metadata key '{key}': expected one of {string.Join(", ", new PreprocessOptions().ToMetadata().Keys)}"),
             };

@@ -5,30 +5,48 @@ namespace EdramFer.Vision;
 
 /// <summary>
 /// YuNet (OpenCV Zoo, <c>FaceDetectorYN</c>). OpenCvSharp 4.13 exposes no <c>setInputSize</c>, and a detector only
-/// accepts images of the size it was created with, so every image is letterboxed (scaled so its longer side is
-/// <see cref="CanvasSize"/>, padded with black at the right/bottom) onto one fixed canvas and the boxes are mapped back.
-/// Not thread-safe.
+/// accepts images of the size it was created with, so every image is letterboxed (scaled down so its longer side fits
+/// the input size, never up; padded with black at the right/bottom) onto a square canvas and the boxes are mapped back.
+/// The canvas side follows the image: its longer side rounded up to a multiple of 32, at most the input size; one
+/// detector and one canvas are kept per side in use. Not thread-safe.
 /// </summary>
 public sealed class YuNetFaceDetector : IFaceDetector
 {
-    /// <summary>
-    /// Canvas side in pixels. 320 is YuNet's native training resolution: on the muxspace photos it finds as many faces as
-    /// running at full image size (1151 vs 1152 of 1160) at about 60 % of the cost.
-    /// </summary>
-    public const int CanvasSize = 320;
-
     private const float NmsThreshold = 0.3f; // OpenCV Zoo default
     private const int TopK = 5000;           // OpenCV Zoo default
+    private const int Stride = 32;           // YuNet's coarsest feature stride: canvas sides are multiples of it
 
-    private readonly FaceDetectorYN _detector;
+    private readonly string _modelPath;
+    private readonly float _scoreThreshold;
+    private readonly int _inputSize;
+    private readonly Dictionary<int, (FaceDetectorYN Detector, Mat Canvas)> _bySide = [];
 
     /// <summary>Loads a YuNet ONNX model; throws naming a missing file.</summary>
-    public YuNetFaceDetector(string modelPath, float scoreThreshold = PreprocessOptions.DefaultYuNetScoreThreshold)
+    /// <param name="modelPath">the ONNX file</param>
+    /// <param name="scoreThreshold">minimum face score</param>
+    /// <param name="inputSize">longest canvas side (<see cref="PreprocessOptions.DetectorInputSize"/>)</param>
+    public YuNetFaceDetector(string modelPath, float scoreThreshold = PreprocessOptions.DefaultYuNetScoreThreshold,
+        int inputSize = PreprocessOptions.DefaultDetectorInputSize)
     {
         DetectorImage.RequireFile(modelPath, nameof(PreprocessOptions.YuNetModelPath), DetectorKind.YuNet);
-        _detector = FaceDetectorYN.Create(modelPath, "", new Size(CanvasSize, CanvasSize), scoreThreshold, NmsThreshold, TopK,
-                        Backend.OPENCV, Target.CPU)
-                    ?? throw new InvalidDataException($"OpenCV could not load the YuNet model '{modelPath}'");
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, Stride);
+        (_modelPath, _scoreThreshold, _inputSize) = (modelPath, scoreThreshold, inputSize);
+        For(CanvasSide(inputSize, inputSize, inputSize)); // loads the model now, so a bad file fails here
+    }
+
+    /// <summary>The canvas side for a <paramref name="width"/> x <paramref name="height"/> image: its longer side rounded
+    /// up to a multiple of 32, at most <paramref name="inputSize"/> (itself rounded up).</summary>
+    public static int CanvasSide(int width, int height, int inputSize) =>
+        Math.Min(RoundUp(inputSize), RoundUp(Math.Max(width, height)));
+
+    private static int RoundUp(int side) => Math.Max(Stride, (side + Stride - 1) / Stride * Stride);
+
+    private (FaceDetectorYN Detector, Mat Canvas) For(int side)
+    {
+        if (_bySide.TryGetValue(side, out var made)) return made;
+        var detector = FaceDetectorYN.Create(_modelPath, "", new Size(side, side), _scoreThreshold, NmsThreshold, TopK, Backend.OPENCV, Target.CPU)
+                       ?? throw new InvalidDataException($"OpenCV could not load the YuNet model '{_modelPath}'");
+        return _bySide[side] = (detector, new Mat(new Size(side, side), MatType.CV_8UC3, Scalar.All(0)));
     }
 
     /// <inheritdoc />
@@ -38,17 +56,19 @@ public sealed class YuNetFaceDetector : IFaceDetector
     public IReadOnlyList<FaceBox> Detect(Mat image)
     {
         int w = image.Width, h = image.Height;
-        var scale = (double)CanvasSize / Math.Max(w, h);
-        var sw = Math.Clamp((int)Math.Round(w * scale), 1, CanvasSize);
-        var sh = Math.Clamp((int)Math.Round(h * scale), 1, CanvasSize);
+        var (detector, canvas) = For(CanvasSide(w, h, _inputSize));
+        var scale = Math.Min(1.0, (double)_inputSize / Math.Max(w, h));
+        var sw = Math.Clamp((int)Math.Round(w * scale), 1, canvas.Width);
+        var sh = Math.Clamp((int)Math.Round(h * scale), 1, canvas.Height);
         var bgr = DetectorImage.ToBgr(image);
         try
         {
-            using var canvas = new Mat(new Size(CanvasSize, CanvasSize), MatType.CV_8UC3, Scalar.All(0));
+            canvas.SetTo(Scalar.All(0));
             using (var roi = canvas[new Rect(0, 0, sw, sh)])
-                Cv2.Resize(bgr, roi, new Size(sw, sh), 0, 0, scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+                if (scale < 1) Cv2.Resize(bgr, roi, new Size(sw, sh), 0, 0, InterpolationFlags.Area);
+                else bgr.CopyTo(roi);
             using var output = new Mat(); // N x 15: x, y, w, h, 5 landmarks (x, y), score
-            _detector.Detect(canvas, output);
+            detector.Detect(canvas, output);
             var rows = output.Rows;
             var faces = new List<FaceBox>(rows);
             if (rows == 0) return faces;
@@ -71,5 +91,13 @@ public sealed class YuNetFaceDetector : IFaceDetector
     }
 
     /// <inheritdoc />
-    public void Dispose() => _detector.Dispose();
+    public void Dispose()
+    {
+        foreach (var (detector, canvas) in _bySide.Values)
+        {
+            detector.Dispose();
+            canvas.Dispose();
+        }
+        _bySide.Clear();
+    }
 }

@@ -107,6 +107,31 @@ public class VideoAnalyzerTests
     }
 
     [SharedDataFact(Photos)]
+    public void Analyze_LocatedAhead_SameFramesAndCheckpointsAsInTurn()
+    {
+        var options = new VideoOptions { ChunkFrames = 4, Smoothing = SmoothingKind.Window, SmoothingWindow = 3, DetectEvery = 2 };
+        var inTurn = Analyze(options with { PrepareAhead = 0 });
+        foreach (var ahead in new[] { 1, 3 })
+        {
+            var located = Analyze(options with { PrepareAhead = ahead });
+            Assert.Equal(inTurn.Select(Describe), located.Select(Describe));
+            Assert.Equal(inTurn.Select(f => Describe(f.Checkpoint)), located.Select(f => Describe(f.Checkpoint)));
+        }
+        Assert.Equal(8, inTurn.Count(f => f.Checkpoint is not null)); // 30 frames in chunks of 4
+    }
+
+    [SharedDataFact(Photos)]
+    public void Analyze_LeftAfterAFewFrames_TheAnalyzerServesTheNextVideo()
+    {
+        using var scorer = EdramScorer.Load(TestVideos.Model);
+        using var analyzer = new VideoAnalyzer(scorer, new VideoOptions { ChunkFrames = 2, PrepareAhead = 2, Preprocess = TestVideos.Preprocess });
+        // Leaving the enumeration early stops the thread locating chunks ahead before the detectors are used again.
+        Assert.Equal(3, analyzer.Analyze(TestVideos.Acceptance).Take(3).Count());
+        var again = analyzer.Analyze(TestVideos.Acceptance).ToList();
+        Assert.Equal(Analyze(new VideoOptions { PrepareAhead = 0 }).Select(Describe), again.Select(Describe));
+    }
+
+    [SharedDataFact(Photos)]
     public async Task AnalyzeAsync_SameFramesAsAnalyze()
     {
         var sync = Analyze(new VideoOptions { Every = 2 });
@@ -138,6 +163,10 @@ public class VideoAnalyzerTests
     }
 
     private static Vision.FaceBox ToBox(OpenCvSharp.Rect r) => new(r.X, r.Y, r.Width, r.Height, 1);
+
+    private static string Describe(VideoCheckpoint? c) => c is null ? "" :
+        $"{c.NextFrame},{c.SampledFrames},{c.Tracker.NextId}," + string.Join(";", c.Tracker.Tracks.Select(t => $"{t.Id}:{t.Box}:{t.Missed}"))
+        + "|" + string.Join(";", c.Smoothing.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:" + string.Join(",", kv.Value.SelectMany(v => v))));
 
     private static string Describe(FrameResult f) => $"{f.FrameIndex}:" + string.Join(";", f.Faces.Select(x =>
         $"{x.TrackId},{x.Box},{x.Detector},{string.Join(",", x.Probabilities)},{string.Join(",", x.Smoothed ?? [])}"));

@@ -39,6 +39,31 @@ public sealed class MultiFaceTests : IDisposable
     }
 
     [SharedDataFact(GroupPhoto.Source)]
+    public void ProcessFileFaces_GroupInALargePicture_ALargerDetectorInputSizeFindsTheSmallFaces()
+    {
+        // The group photo in the middle of a 3360x1800 picture: at YuNet's default 320 px its faces are 8-16 px wide.
+        var offset = new Point(1200, 700);
+        using (var group = Cv2.ImRead(GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"))))
+        using (var large = new Mat(1800, 3360, MatType.CV_8UC3, Scalar.All(128)))
+        {
+            using (var target = new Mat(large, new Rect(offset, group.Size()))) group.CopyTo(target);
+            Cv2.ImWrite(Path.Combine(_dir.Path, "large.png"), large);
+        }
+        var photo = Path.Combine(_dir.Path, "large.png");
+        using var small = new FacePreprocessor(new PreprocessOptions());
+        using var wide = new FacePreprocessor(new PreprocessOptions { DetectorInputSize = 1280 });
+
+        Assert.True(small.ProcessFileFaces(photo, 10).Count(r => r.FaceFound) < GroupPhoto.Faces.Length);
+        var faces = wide.ProcessFileFaces(photo, 10);
+        Assert.Equal(GroupPhoto.Faces.Length, faces.Count);
+        for (var i = 0; i < faces.Count; i++)
+        {
+            var box = new Rect(faces[i].Face!.Value.X - offset.X, faces[i].Face!.Value.Y - offset.Y, faces[i].Face!.Value.Width, faces[i].Face!.Value.Height);
+            Assert.True(GroupPhoto.IoU(box, GroupPhoto.Faces[i]) >= 0.5, $"face {i}: {box} vs annotated {GroupPhoto.Faces[i]}");
+        }
+    }
+
+    [SharedDataFact(GroupPhoto.Source)]
     public void ProcessPixelsFaces_GroupPhotoPixels_TheFacesOfTheFile()
     {
         var photo = GroupPhoto.Write(Path.Combine(_dir.Path, "group.png"));

@@ -20,6 +20,45 @@ public sealed class PreprocessOptionsTests
     }
 
     [Fact]
+    public void DetectorInputSize_RoundTripsAndIsWrittenOnlyWhenNotTheDefault()
+    {
+        var o = new PreprocessOptions { DetectorInputSize = 640 };
+        Assert.Equal("640", o.ToMetadata()["preprocess.detector_input_size"]);
+        Assert.Equal(640, PreprocessOptions.FromMetadata(o.ToMetadata()).DetectorInputSize);
+        // Models, pipelines and caches written before the option keep their keys.
+        Assert.DoesNotContain("preprocess.detector_input_size", new PreprocessOptions().ToMetadata().Keys);
+        Assert.NotEqual(new PreprocessOptions().CacheKey, o.CacheKey);
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(5000)]
+    public void DetectorInputSize_OutOfRange_RefusedNamingIt(int size)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new FacePreprocessor(new PreprocessOptions { DetectorInputSize = size }));
+        Assert.Contains($"DetectorInputSize is {size}", e.Message);
+    }
+
+    [Theory]
+    [InlineData(350, 350, 320, 320)]   // a muxspace photo: scaled down onto the 320 canvas
+    [InlineData(48, 48, 320, 64)]      // a FER2013 crop: its own size, rounded up to YuNet's stride of 32
+    [InlineData(100, 60, 320, 128)]
+    [InlineData(2560, 1440, 640, 640)]
+    [InlineData(200, 100, 300, 224)]   // an input size that is no multiple of 32
+    [InlineData(2560, 1440, 300, 320)]
+    public void YuNetCanvasSide_FollowsTheImageUpToTheInputSize(int width, int height, int inputSize, int side) =>
+        Assert.Equal(side, YuNetFaceDetector.CanvasSide(width, height, inputSize));
+
+    [Theory]
+    [InlineData(350, 350, 320, 320)]
+    [InlineData(2560, 1440, 320, 320)]
+    [InlineData(2560, 1440, 1280, 1280)]
+    [InlineData(100, 50, 320, 300)]   // enlarged to the SSD's training size, below which it misses faces
+    [InlineData(400, 200, 640, 400)]
+    public void SsdInput_SquareOfTheLongerSideBetween300AndTheInputSize(int width, int height, int inputSize, int side) =>
+        Assert.Equal(new OpenCvSharp.Size(side, side), SsdFaceDetector.InputFor(width, height, inputSize));
+
+    [Fact]
     public void FromMetadata_DlibChainMinFaceSizeAndUpsample_RoundTrip()
     {
         var o = new PreprocessOptions { Detectors = [DetectorKind.YuNet, DetectorKind.Dlib], MinFaceSize = 40, DlibUpsample = 1 };

@@ -68,6 +68,8 @@ public sealed class VideoCommand(IAnsiConsole console) : Command<VideoCommand.Se
         {
             Preprocess = preprocess, Every = Every, Fps = Fps, DetectEvery = DetectEvery, MaxFaces = MaxFaces, TrackIou = TrackIou,
             TrackGap = TrackGap, SmoothingAlpha = SmoothAlpha, SmoothingWindow = SmoothWindow, ChunkFrames = ChunkFrames, BatchSize = BatchSize,
+            // One thread asked for: locate and score in turn instead of overlapping them.
+            PrepareAhead = Threads == 1 ? 0 : 1,
             Smoothing = Smooth.ToLowerInvariant() switch
             {
                 "none" => SmoothingKind.None,
