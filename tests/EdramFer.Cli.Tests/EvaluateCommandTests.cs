@@ -92,6 +92,49 @@ public class EvaluateCommandTests
         Assert.Contains("surprise", flat); // the confusion table names the classes
     }
 
+    [SharedDataFact("fer2013/test")]
+    public void Evaluate_LabelMap_RenamedRowsScoredAsTheModelsLabelsAndEmptyTargetsLeftOut()
+    {
+        var dir = TestModels.TempFolder("evaluate-label-map");
+        var rows = FerRows();
+        string Renamed(string label) => label switch { "angry" => "anger", "happy" => "Happiness", _ => label };
+        File.WriteAllLines(Path.Combine(dir, "model-names.csv"), ["path,label", .. rows.Select(r => $"{r.Path},{r.Label}")]);
+        // The dataset's own names, two rows of a class the model lacks, and a missing file (no score: wrong on every row).
+        File.WriteAllLines(Path.Combine(dir, "own-names.csv"),
+            ["path,label", .. rows.Select(r => $"{r.Path},{Renamed(r.Label)}"), $"{rows[0].Path},contempt", $"{rows[1].Path},Contempt", "missing.jpg,sadness"]);
+
+        var (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "own-names.csv", "--detector", "none",
+            "--label-map", "anger=angry, happiness=happy,sadness=sad,contempt=", "--report", "mapped.json");
+        Assert.True(code == 0, output);
+        (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "model-names.csv", "--detector", "none",
+            "--report", "plain.json");
+        Assert.True(code == 0, output);
+
+        var mapped = ReadReport(Path.Combine(dir, "mapped.json"));
+        var plain = ReadReport(Path.Combine(dir, "plain.json"));
+        Assert.Equal(rows.Count, mapped.GetProperty("count").GetInt32());
+        Assert.Equal(2, mapped.GetProperty("left_out_by_label_map").GetInt64());
+        Assert.Equal(1, mapped.GetProperty("errors").GetInt32());
+        Assert.Equal(plain.GetProperty("accuracy").GetDouble(), mapped.GetProperty("accuracy").GetDouble(), 12);
+        Assert.Equal(plain.GetProperty("confusion_matrix").ToString(), mapped.GetProperty("confusion_matrix").ToString());
+        Assert.Equal(plain.GetProperty("accuracy").GetDouble(), plain.GetProperty("accuracy_all_rows").GetDouble(), 12);
+        Assert.Equal(plain.GetProperty("accuracy").GetDouble() * rows.Count / (rows.Count + 1), mapped.GetProperty("accuracy_all_rows").GetDouble(), 12);
+    }
+
+    [Theory]
+    [InlineData("anger", "'anger' is not FROM=TO")]
+    [InlineData("=angry", "'=angry' is not FROM=TO")]
+    [InlineData("anger=angry,Anger=mad", "names 'Anger' twice")]
+    [InlineData("angry=,disgust=,fear=,happy=,neutral=,sad=,surprise=", "--label-map leaves out all")]
+    public void Evaluate_BadLabelMap_ExitsOneSayingWhy(string map, string message)
+    {
+        var dir = TestModels.TempFolder("evaluate-bad-map");
+        File.WriteAllLines(Path.Combine(dir, "in.csv"), ["path,label", "a.jpg,happy", "b.jpg,sad"]);
+        var (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "in.csv", "--label-map", map);
+        Assert.Equal(1, code);
+        Assert.Contains(message, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
+    }
+
     [Fact]
     public void Evaluate_UnknownLabels_ExitsOneNamingThem()
     {

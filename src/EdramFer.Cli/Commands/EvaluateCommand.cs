@@ -32,13 +32,37 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string? Report { get; init; }
         [CommandOption("--reliability-plot <PNG>"), Description("Draw the reliability diagram (accuracy against confidence, 15 bins) to this PNG")]
         public string? ReliabilityPlot { get; init; }
+        [CommandOption("--label-map <MAP>"), Description("Rename the CSV's labels to the model's before comparing, e.g. anger=angry,happiness=happy; an empty target leaves those rows out (contempt=)")]
+        public string? LabelMap { get; init; }
+
+        /// <summary>The parsed --label-map (any case); an empty value leaves the label's rows out.</summary>
+        public IReadOnlyDictionary<string, string> LabelRenames => ParseLabelMap(LabelMap);
+
+        /// <summary>The model label a CSV label stands for, or null when --label-map leaves its rows out.</summary>
+        public string? Truth(string label) => !LabelRenames.TryGetValue(label, out var to) ? label : to.Length > 0 ? to : null;
 
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(LabelColumn)) return ValidationResult.Error("--label-column must name a column");
             if (LabelColumn == ImageColumn) return ValidationResult.Error($"--label-column and --image-column are both '{LabelColumn}'");
+            try { _ = LabelRenames; }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return base.Validate();
         }
+    }
+
+    private static IReadOnlyDictionary<string, string> ParseLabelMap(string? map)
+    {
+        var renames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(map)) return renames;
+        foreach (var pair in map.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--label-map: '{pair}' is not FROM=TO (e.g. anger=angry, or contempt= to leave those rows out)");
+            if (!renames.TryAdd(pair[..eq].Trim(), pair[(eq + 1)..].Trim()))
+                throw new ArgumentException($"--label-map names '{pair[..eq].Trim()}' twice");
+        }
+        return renames;
     }
 
     private const string ValenceColumn = "valence";
@@ -58,7 +82,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var ml = new MLContext(seed: 0);
         // Redirected output (logs, CI) gets Spectre's 80 columns, which wraps the confusion matrix: widen it to fit.
         if (!console.Profile.Out.IsTerminal) console.Profile.Width = Math.Max(console.Profile.Width, 24 + 11 * (labels.Count + 2));
-        var (rows, hasValence, hasArousal) = CheckTruth(s, ml, labels);
+        var (rows, leftOut, hasValence, hasArousal) = CheckTruth(s, ml, labels);
         var scoreVa = (hasValence || hasArousal) && scorer.HasValenceArousal;
         if ((hasValence || hasArousal) && !scorer.HasValenceArousal)
             console.MarkupLine("[yellow]The CSV has valence/arousal columns but the model's valence/arousal head was not trained: no valence/arousal metrics.[/]");
@@ -66,10 +90,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var scored = new List<Scored>((int)Math.Min(rows, int.MaxValue));
         var errors = new List<string>();
         var noFace = 0;
-        console.MarkupLine($"Evaluating {rows:N0} rows of {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}");
+        console.MarkupLine($"Evaluating {rows - leftOut:N0} rows of {Path.GetFileName(s.Input).EscapeMarkup()} on {scorer.Device.EscapeMarkup()}"
+                           + (leftOut > 0 ? $" ({leftOut:N0} left out by --label-map)" : ""));
         var run = new CsvScoringRun(new CsvScoringRun.Options(s.Input, s.ImageColumn, s.ChunkSize, "evaluating"));
-        var result = run.Run(console, signals.Token, chunk =>
+        var result = run.Run(console, signals.Token, all =>
         {
+            var chunk = all.Where(r => s.Truth(r.Fields[s.LabelColumn]) is not null).ToList();
             var results = scorer.Score(chunk.Select(r => r.ResolvedPath).ToList());
             for (var k = 0; k < chunk.Count; k++)
             {
@@ -85,7 +111,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
                     errors.Add($"{row.Path}: {error}");
                     continue;
                 }
-                scored.Add(new Scored(row.Fields[s.LabelColumn], r.Probabilities, EdramScorer.ArgMax(r.Probabilities), r.Valence, r.Arousal,
+                scored.Add(new Scored(s.Truth(row.Fields[s.LabelColumn])!, r.Probabilities, EdramScorer.ArgMax(r.Probabilities), r.Valence, r.Arousal,
                     hasValence ? Affect(row.Fields[ValenceColumn], ValenceColumn, row.Line) : null,
                     hasArousal ? Affect(row.Fields[ArousalColumn], ArousalColumn, row.Line) : null));
             }
@@ -102,6 +128,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var metrics = Evaluate(ml, labels, scored);
         var bins = EvaluateReport.Reliability(labels, scored);
         var values = EvaluateReport.Values(labels, metrics, scored, errors.Count, noFace, scoreVa && hasValence, scoreVa && hasArousal, bins);
+        values["left_out_by_label_map"] = leftOut;
         EvaluateReport.Print(console, labels, metrics, values, scored.Count, errors.Count, noFace, result.Elapsed);
         if (s.ReliabilityPlot is { } plot) EvaluateReport.SaveReliabilityPlot(plot, bins, Path.GetFileName(s.Model));
         if (s.Report is { } path) WriteReport(console, path, values);
@@ -110,12 +137,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
 
     /// <summary>
     /// The cheap first pass: every label known to the model and every valence/arousal a number, so a wrong CSV fails
-    /// before any image is scored. Returns the row count and which affect columns exist.
+    /// before any image is scored. Returns the row count, the rows --label-map leaves out and which affect columns exist.
     /// </summary>
-    private static (long Rows, bool HasValence, bool HasArousal) CheckTruth(Settings s, MLContext ml, IReadOnlyList<string> labels)
+    private static (long Rows, long LeftOut, bool HasValence, bool HasArousal) CheckTruth(Settings s, MLContext ml, IReadOnlyList<string> labels)
     {
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        long rows = 0;
+        long rows = 0, leftOut = 0;
         bool hasValence, hasArousal;
         using (var reader = new CsvInput(s.Input, s.ImageColumn))
         {
@@ -125,12 +152,14 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             hasArousal = reader.Header.Contains(ArousalColumn);
             for (; reader.Next() is { } r; rows++)
             {
-                distinct.Add(r.Fields[s.LabelColumn]);
+                if (s.Truth(r.Fields[s.LabelColumn]) is { } truth) distinct.Add(truth);
+                else leftOut++;
                 if (hasValence) Affect(r.Fields[ValenceColumn], ValenceColumn, r.Line);
                 if (hasArousal) Affect(r.Fields[ArousalColumn], ArousalColumn, r.Line);
             }
         }
         if (rows == 0) throw new InvalidDataException($"'{s.Input}' has a header but no rows");
+        if (leftOut == rows) throw new InvalidDataException($"--label-map leaves out all {rows:N0} rows of '{s.Input}'");
         // MapLabelToKey's fit is the check: case-insensitive, and its error names every unknown label and the column.
         var labelDefinition = SchemaDefinition.Create(typeof(LabelRow));
         labelDefinition[nameof(LabelRow.LabelText)].ColumnName = s.LabelColumn;
@@ -143,7 +172,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         {
             throw new InvalidDataException($"'{s.Input}': {e.Message}", e);
         }
-        return (rows, hasValence, hasArousal);
+        return (rows, leftOut, hasValence, hasArousal);
     }
 
     private static void ReportErrors(IAnsiConsole console, List<string> errors, long rows)

@@ -29,6 +29,9 @@ internal static class EvaluateReport
             ["count"] = scored.Count,
             ["errors"] = errors,
             ["no_face"] = noFace,
+            // A peer that scores every image is compared on every row: one without a score counts as wrong here.
+            ["accuracy_all_rows"] = scored.Count(r => r.Predicted >= 0 && string.Equals(labels[r.Predicted], r.Label, StringComparison.OrdinalIgnoreCase))
+                                    / (double)(scored.Count + errors + noFace),
         };
         foreach (var (name, on, pairs) in new[]
                  {
@@ -83,6 +86,7 @@ internal static class EvaluateReport
         summary.AddRow(errors > 0 ? "[yellow]rows failed (excluded)[/]" : "rows failed (excluded)", errors.ToString("N0", inv));
         summary.AddRow(noFace > 0 ? "[yellow]rows without a face (excluded)[/]" : "rows without a face (excluded)", noFace.ToString("N0", inv));
         summary.AddRow("accuracy", m.MicroAccuracy.ToString("P2", inv));
+        summary.AddRow("accuracy over every row (unscored = wrong)", ((double)report["accuracy_all_rows"]!).ToString("P2", inv));
         summary.AddRow("mean per-class accuracy", m.MacroAccuracy.ToString("P2", inv));
         summary.AddRow("log-loss", m.LogLoss.ToString("F4", inv));
         summary.AddRow("expected calibration error (15 bins)", ((double)report["expected_calibration_error"]!).ToString("F4", inv));
