@@ -26,7 +26,6 @@ namespace EdramFer.Bench;
 internal static class ScoreBenchmark
 {
     private const string Heading = "## Scoring";
-    private const int Rounds = 5;
     private static readonly string[] FerLabels = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"];
 
     public static int Run(string[] args)
@@ -113,7 +112,7 @@ internal static class ScoreBenchmark
 
             // 2. The same preprocessed tensors through ML.NET and through raw ONNX Runtime.
             // About 2 s per pass and 5 interleaved rounds: 0.6 s passes of 129 faces swung the batch-1 overhead from +2 to +16 %.
-            var overhead = Overhead(model, info, ferPaths.Where((_, i) => i % 7 == 0).Take(512).ToList(), batch);
+            var overhead = ScoreOverhead.Measure(model, info, ferPaths.Where((_, i) => i % 7 == 0).Take(512).ToList(), batch);
 
             // 3. Memory on a long CSV.
             var memory = ScoreRun(model, bigCsv, ["--detector", "none", "--batch-size", batch.ToString(CultureInfo.InvariantCulture)], memorySeconds, sampleMemory: true);
@@ -206,97 +205,7 @@ internal static class ScoreBenchmark
         }
     }
 
-    private sealed record OverheadResult(int Images, double RawOne, double MlNet, double RawBatch, double Scorer, Dictionary<string, double> Cores);
-
-    /// <summary>Images/s of four ways to score the same preprocessed faces; best of 3 interleaved rounds of one full pass each.</summary>
-    private static OverheadResult Overhead(string model, EdramModelInfo info, List<string> paths, int batch)
-    {
-        using var vision = new FacePreprocessor(info.Preprocess with { Detectors = [], NoFacePolicy = NoFacePolicy.WholeImage });
-        var faces = paths.Select(p => vision.ProcessFile(p).Pixels ?? throw new InvalidDataException($"{p}: no pixels")).ToList();
-        var (session, _) = OrtSessions.Create(model, null, false); // the options EdramScorer and ApplyEdram use
-        using var raw = session;
-        using var scorer = EdramScorer.Load(model);
-        var ml = new MLContext(seed: 0);
-        var definition = SchemaDefinition.Create(typeof(FaceRow));
-        definition[nameof(FaceRow.Face)].ColumnType = new VectorDataViewType(NumberDataViewType.Byte, info.InputSize * info.InputSize);
-        var view = ml.Data.LoadFromEnumerable(faces.Select(f => new FaceRow { Face = f }).ToList(), definition);
-        var pipeline = ml.Transforms.ApplyEdram(model, nameof(FaceRow.Face)).Fit(view);
-        var glimpseValues = info.Steps * 6;
-
-        void RawLoop(int size)
-        {
-            string[] outputs = [OnnxContract.ProbabilitiesName, OnnxContract.ValenceArousalName, OnnxContract.GlimpsesName];
-            var side = info.InputSize;
-            for (var s = 0; s < faces.Count; s += size)
-            {
-                var n = Math.Min(size, faces.Count - s);
-                var input = new float[n * side * side];
-                for (var k = 0; k < n; k++)
-                {
-                    var f = faces[s + k];
-                    for (var j = 0; j < f.Length; j++) input[k * f.Length + j] = f[j] * info.InputScale + info.InputOffset;
-                }
-                using var tensor = OrtValue.CreateTensorValueFromMemory(input, [n, 1, side, side]);
-                using var run = new RunOptions();
-                using var results = raw.Run(run, [OnnxContract.InputName], [tensor], outputs);
-                _ = results[0].GetTensorDataAsSpan<float>().ToArray();
-                _ = results[1].GetTensorDataAsSpan<float>().ToArray();
-                _ = results[2].GetTensorDataAsSpan<float>().ToArray();
-            }
-        }
-
-        void MlNetPass()
-        {
-            var scored = pipeline.Transform(view);
-            using var cursor = scored.GetRowCursor(scored.Schema);
-            var label = cursor.GetGetter<uint>(scored.Schema["PredictedLabel"]);
-            var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
-            var valence = cursor.GetGetter<float>(scored.Schema["Valence"]);
-            var arousal = cursor.GetGetter<float>(scored.Schema["Arousal"]);
-            var glimpses = cursor.GetGetter<VBuffer<float>>(scored.Schema["Glimpses"]);
-            uint key = 0;
-            float v = 0;
-            VBuffer<float> s = default, g = default;
-            while (cursor.MoveNext())
-            {
-                label(ref key);
-                score(ref s);
-                valence(ref v);
-                arousal(ref v);
-                glimpses(ref g);
-                if (g.Length != glimpseValues) throw new InvalidOperationException("ApplyEdram returned no glimpses");
-            }
-        }
-
-        void ScorerPass()
-        {
-            for (var s = 0; s < faces.Count; s += batch)
-                scorer.Score(faces.GetRange(s, Math.Min(batch, faces.Count - s)).Cast<byte[]?>().ToList());
-        }
-
-        var candidates = new (string Name, Action Pass)[]
-        {
-            ("raw1", () => RawLoop(1)), ("mlnet", MlNetPass), ("rawBatch", () => RawLoop(batch)), ("scorer", ScorerPass),
-        };
-        var best = candidates.ToDictionary(c => c.Name, _ => 0.0);
-        var cores = candidates.ToDictionary(c => c.Name, _ => 0.0); // process CPU time / wall time of the best pass
-        RawLoop(1); // warm-up: first runs allocate ONNX Runtime's arenas
-        MlNetPass();
-        for (var round = 0; round < Rounds; round++)
-            foreach (var (name, pass) in candidates)
-            {
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var sw = Stopwatch.StartNew();
-                pass();
-                var rate = faces.Count / sw.Elapsed.TotalSeconds;
-                if (rate <= best[name]) continue;
-                best[name] = rate;
-                cores[name] = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / sw.Elapsed.TotalSeconds;
-            }
-        return new OverheadResult(faces.Count, best["raw1"], best["mlnet"], best["rawBatch"], best["scorer"], cores);
-    }
-
-    private static string Report(string modelNote, int batch, List<string> endToEnd, OverheadResult o, RunResult memory, int rows, double memorySeconds)
+    private static string Report(string modelNote, int batch, List<string> endToEnd, ScoreOverhead.Result o, RunResult memory, int rows, double memorySeconds)
     {
         var inv = CultureInfo.InvariantCulture;
         string Pct(double raw, double other) => (raw / other - 1).ToString("+0.0 %;-0.0 %", inv);
@@ -312,7 +221,7 @@ internal static class ScoreBenchmark
         b.AppendLine("|---|---|---|---|---|");
         foreach (var r in endToEnd) b.AppendLine(r);
         b.AppendLine();
-        b.AppendLine($"ML.NET overhead: the same {o.Images} preprocessed FER2013 faces (in memory), best of {Rounds} interleaved passes. ApplyEdram");
+        b.AppendLine($"ML.NET overhead: the same {o.Images} preprocessed FER2013 faces (in memory), best of {ScoreOverhead.Rounds} interleaved passes. ApplyEdram");
         b.AppendLine("(ML.NET row mappers score one row per ONNX Runtime call) against a raw ONNX Runtime loop at batch 1, and the batched");
         b.AppendLine($"`EdramScorer` that `edram score` uses against raw ONNX Runtime at batch {batch}; overhead = raw / other − 1. Goal: ML.NET ≤ 10 %.");
         b.AppendLine("Cores: the process's CPU time over the pass's wall time. ML.NET splits a cursor over its own parallel cursors when the");
@@ -340,8 +249,4 @@ internal static class ScoreBenchmark
     }
 
 
-    private sealed class FaceRow
-    {
-        public byte[] Face { get; set; } = [];
-    }
 }
