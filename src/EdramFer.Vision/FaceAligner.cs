@@ -61,12 +61,14 @@ public static class FaceAligner
         if (region.Width < 1 || region.Height < 1) throw new ArgumentException("the eyes lie outside the image", nameof(points));
         var work = grey[region].Clone();
         double factor = 1;
-        while (scale / factor < 0.5 && work.Width > 2 && work.Height > 2)
+        var (width, height) = (work.Width, work.Height);
+        while (scale / factor < 0.5 && width > 2 && height > 2)
         {
             var half = new Mat();
             Cv2.PyrDown(work, half);
             work.Dispose();
             work = half;
+            (width, height) = (work.Width, work.Height);
             factor /= 2;
         }
         using (work)

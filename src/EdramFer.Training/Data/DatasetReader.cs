@@ -26,6 +26,12 @@ public static class DatasetReader
     /// <param name="classes">The class list of a <c>csv:</c> dataset, in output order. Required there: a label outside the
     /// list (a typo) is an error naming it, never a new class. Null with <paramref name="inferClasses"/> takes the CSV's
     /// labels as they are (sorted).</param>
+    /// <param name="spec">the dataset, kind:path</param>
+    /// <param name="validationSpec">a validation set (csv: or folder:) replacing the layout's own or the hold-out</param>
+    /// <param name="holdout">share of every class held out of training for validation where the layout has no split</param>
+    /// <param name="seed">the hold-out's split seed (<see cref="HoldOut"/>)</param>
+    /// <param name="affectNetClasses">7 or 8 (with contempt) for <c>affectnet:</c></param>
+    /// <param name="inferClasses">take a <c>csv:</c> dataset's labels as they are</param>
     public static DatasetDescription Read(string spec, string? validationSpec = null, double holdout = 0.1, int seed = 1,
         int affectNetClasses = 7, IReadOnlyList<string>? classes = null, bool inferClasses = false)
     {

@@ -43,6 +43,7 @@ public static class EdramLoss
     /// <param name="labels">(B) int64 class indices.</param>
     /// <param name="classWeights">(C) float.</param>
     /// <param name="valenceArousal">(B, 2) targets, NaN where unknown (those rows add no VA loss).</param>
+    /// <param name="options">Which steps the losses cover, their weights and label smoothing.</param>
     public static LossTerms Compute(EdramOutput output, Tensor labels, Tensor classWeights, Tensor? valenceArousal, LossOptions options)
     {
         using var scope = NewDisposeScope();

@@ -18,6 +18,7 @@ public static class TemperatureFit
     /// <param name="state">the checkpoint's state</param>
     /// <param name="dataset">the dataset spec; null: the one the run was trained on</param>
     /// <param name="cacheDir">preprocessed-image cache folder</param>
+    /// <param name="cancel">stops preprocessing between images</param>
     public static PreprocessedSet ValidationSet(TrainState state, string? dataset, string cacheDir, CancellationToken cancel = default)
     {
         var o = state.Options;
