@@ -106,6 +106,10 @@ public class EvaluateCommandTests
         var (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "own-names.csv", "--detector", "none",
             "--label-map", "anger=angry, happiness=happy,sadness=sad,contempt=", "--report", "mapped.json");
         Assert.True(code == 0, output);
+        var flat = System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+        Assert.Contains($"Evaluating {rows.Count + 1} rows of own-names.csv", flat);
+        Assert.Contains("(2 left out by --label-map)", flat);
+        Assert.Contains($"1 of {rows.Count + 1} rows failed preprocessing", flat); // the left-out rows are not counted
         (code, output) = ScoreCommandTests.Edram(dir, "evaluate", "--model", TestModels.Small, "--input", "model-names.csv", "--detector", "none",
             "--report", "plain.json");
         Assert.True(code == 0, output);

@@ -122,9 +122,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             console.MarkupLine($"[yellow]Interrupted{CancellableRun.By(signals)} after {result.Rows:N0} of {result.Total:N0} rows: no metrics computed, no report written.[/]");
             return CancellableRun.Interrupted;
         }
-        ReportErrors(console, errors, rows);
-        if (noFace > 0) console.MarkupLine($"[yellow]{noFace:N0} of {rows:N0} rows have no detected face (status no_face) and are excluded from every metric.[/]");
-        if (scored.Count == 0) throw new InvalidDataException($"none of the {rows:N0} rows could be scored: no metrics");
+        ReportErrors(console, errors, rows - leftOut);
+        if (noFace > 0) console.MarkupLine($"[yellow]{noFace:N0} of {rows - leftOut:N0} rows have no detected face (status no_face) and are excluded from every metric.[/]");
+        if (scored.Count == 0) throw new InvalidDataException($"none of the {rows - leftOut:N0} rows could be scored: no metrics");
         var metrics = Evaluate(ml, labels, scored);
         var bins = EvaluateReport.Reliability(labels, scored);
         var values = EvaluateReport.Values(labels, metrics, scored, errors.Count, noFace, scoreVa && hasValence, scoreVa && hasArousal, bins);
