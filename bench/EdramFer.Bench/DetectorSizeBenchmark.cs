@@ -65,8 +65,9 @@ internal static class DetectorSizeBenchmark
         var groupWatch = Stopwatch.StartNew();
         for (var i = 0; i < 5; i++) detector.Detect(group);
         var groupMs = groupWatch.Elapsed.TotalMilliseconds / 5;
-        var hit = tiles.Count(t => boxes.Any(b => t.Contains(new Point(b.X + b.Width / 2, b.Y + b.Height / 2))));
-        var extra = boxes.Count(b => !tiles.Any(t => t.Contains(new Point(b.X + b.Width / 2, b.Y + b.Height / 2))));
+        static bool On(Rect tile, FaceBox b) => tile.Contains(new Point(b.X + b.Width / 2, b.Y + b.Height / 2));
+        var hit = tiles.Count(t => boxes.Any(b => On(t, b)));
+        var extra = boxes.Count(b => !tiles.Any(t => On(t, b)));
         var row = new Row(options.Detectors[0], options.DetectorInputSize, found, files.Count, falseHits, noFace.Count, hit, extra, files.Count / watch.Elapsed.TotalSeconds, groupMs);
         Console.WriteLine($"{row.Detector,-6} {row.Size,5}: found {found}/{files.Count}, false {falseHits}/{noFace.Count}, group {hit}/{tiles.Length} (+{extra}) in {groupMs:F0} ms, {row.ImagesPerSecond,6:F1} images/s");
         return row;

@@ -47,7 +47,8 @@ public class DetectorSettings : CommandSettings
             "eyes" => FaceAlignment.Eyes,
             _ => throw new ArgumentException($"--align must be none or eyes, got '{Align}'"),
         };
-        if (DetectorSize is < 32 or > 4096) throw new ArgumentException($"--detector-size must be 32 to 4096, got {DetectorSize}");
+        if (DetectorSize is < PreprocessOptions.MinDetectorInputSize or > PreprocessOptions.MaxDetectorInputSize)
+            throw new ArgumentException($"--detector-size must be {PreprocessOptions.MinDetectorInputSize} to {PreprocessOptions.MaxDetectorInputSize}, got {DetectorSize}");
         return o with
         {
             Detectors = detectors,

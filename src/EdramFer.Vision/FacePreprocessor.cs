@@ -266,7 +266,8 @@ public sealed class FacePreprocessor : IDisposable
         if (!double.IsFinite(o.DlibScoreThreshold)) throw new ArgumentException($"PreprocessOptions.DlibScoreThreshold is {o.DlibScoreThreshold}, expected a finite number");
         if (o.DlibUpsample is < 0 or > 3) throw new ArgumentException($"PreprocessOptions.DlibUpsample is {o.DlibUpsample}, expected 0..3");
         if (o.MinDetectionSize < 0) throw new ArgumentException($"PreprocessOptions.MinDetectionSize is {o.MinDetectionSize}, expected >= 0");
-        if (o.DetectorInputSize is < 32 or > 4096) throw new ArgumentException($"PreprocessOptions.DetectorInputSize is {o.DetectorInputSize}, expected 32 to 4096");
+        if (o.DetectorInputSize is < PreprocessOptions.MinDetectorInputSize or > PreprocessOptions.MaxDetectorInputSize)
+            throw new ArgumentException($"PreprocessOptions.DetectorInputSize is {o.DetectorInputSize}, expected {PreprocessOptions.MinDetectorInputSize} to {PreprocessOptions.MaxDetectorInputSize}");
         if (o.ScoreThreshold is { } s && !(s >= 0 && s <= 1)) throw new ArgumentException($"PreprocessOptions.ScoreThreshold is {s}, expected 0..1");
     }
 

@@ -135,6 +135,9 @@ public sealed record PreprocessOptions
     /// <summary>Default <see cref="DetectorInputSize"/>.</summary>
     public const int DefaultDetectorInputSize = 320;
 
+    /// <summary>Smallest and largest <see cref="DetectorInputSize"/>.</summary>
+    public const int MinDetectorInputSize = 32, MaxDetectorInputSize = 4096;
+
     /// <summary>
     /// Minimum detection score for the DNN detectors; null = per-detector default
     /// (<see cref="DefaultSsdScoreThreshold"/>, <see cref="DefaultYuNetScoreThreshold"/>). The Haar cascade has no

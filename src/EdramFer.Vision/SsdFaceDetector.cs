@@ -22,7 +22,7 @@ public sealed class SsdFaceDetector : IFaceDetector
     public SsdFaceDetector(string modelPath, string configPath, float scoreThreshold = PreprocessOptions.DefaultSsdScoreThreshold,
         int inputSize = PreprocessOptions.DefaultDetectorInputSize)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 32);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, PreprocessOptions.MinDetectorInputSize);
         DetectorImage.RequireFile(modelPath, nameof(PreprocessOptions.SsdModelPath), DetectorKind.Ssd);
         DetectorImage.RequireFile(configPath, nameof(PreprocessOptions.SsdConfigPath), DetectorKind.Ssd);
         _net = CvDnn.ReadNetFromTensorflow(modelPath, configPath)

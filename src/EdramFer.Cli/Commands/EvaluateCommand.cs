@@ -35,8 +35,10 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         [CommandOption("--label-map <MAP>"), Description("Rename the CSV's labels to the model's before comparing, e.g. anger=angry,happiness=happy; an empty target leaves those rows out (contempt=)")]
         public string? LabelMap { get; init; }
 
-        /// <summary>The parsed --label-map (any case); an empty value leaves the label's rows out.</summary>
-        public IReadOnlyDictionary<string, string> LabelRenames => ParseLabelMap(LabelMap);
+        private IReadOnlyDictionary<string, string>? _labelRenames;
+
+        /// <summary>The parsed --label-map (any case; parsed once: Truth runs for every row); an empty value leaves the label's rows out.</summary>
+        public IReadOnlyDictionary<string, string> LabelRenames => _labelRenames ??= ParseLabelMap(LabelMap);
 
         /// <summary>The model label a CSV label stands for, or null when --label-map leaves its rows out.</summary>
         public string? Truth(string label) => !LabelRenames.TryGetValue(label, out var to) ? label : to.Length > 0 ? to : null;

@@ -37,11 +37,11 @@ public sealed class SplitsCommand(IAnsiConsole console) : Command<SplitsCommand.
         DatasetDescription d;
         try
         {
-            var infer = s.Classes == "infer";
-            // The trainer's own defaults (10 % hold-out, split seed 1): the same rows as every run that did not override them.
-            var defaults = new Train.TrainOptions();
-            d = DatasetReader.Read(s.Dataset, s.Validation, seed: defaults.SplitSeed, affectNetClasses: defaults.AffectNetClasses,
-                classes: infer || s.Classes is null ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries), inferClasses: infer);
+            // Read as a training run with these options reads it (default split seed): the same rows.
+            d = new Train.TrainOptions
+            {
+                Dataset = s.Dataset, Validation = s.Validation, Classes = TrainCommand.ClassList(s.Classes), InferClasses = s.Classes == "infer",
+            }.ReadDataset();
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException)
         {

@@ -121,13 +121,16 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         return s.Steps is int steps ? config with { Steps = steps } : config;
     }
 
+    /// <summary>The class list of <c>--classes</c>; null when not given or 'infer'.</summary>
+    internal static string[]? ClassList(string? classes) =>
+        classes is null or "infer" ? null : classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>The run's data, optimisation and loss settings.</summary>
     private static TrainOptions Options(Settings s) => new()
     {
         Dataset = s.Dataset, Validation = s.Validation, Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate,
         Device = s.Device, Seed = s.Seed, Augment = !s.NoAugment, AffectNetClasses = s.AffectNetClasses,
-        Classes = s.Classes is null or "infer" ? null : s.Classes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-        InferClasses = s.Classes == "infer",
+        Classes = ClassList(s.Classes), InferClasses = s.Classes == "infer",
         Loss = new LossOptions { EveryStep = !s.LastStepLoss, ZoomWeight = s.ZoomWeight, ZoomFromStep = s.ZoomFromStep, LabelSmoothing = s.LabelSmoothing },
         Schedule = s.Schedule, WarmupEpochs = s.WarmupEpochs, WeightDecay = s.WeightDecay, EmaDecay = s.EmaDecay,
         MaxTrainImages = s.MaxTrain, MaxValidationImages = s.MaxValidation, CacheDir = s.Cache ?? "", Threads = s.Threads,

@@ -22,8 +22,7 @@ public static class TemperatureFit
     public static PreprocessedSet ValidationSet(TrainState state, string? dataset, string cacheDir, CancellationToken cancel = default)
     {
         var o = state.Options;
-        var description = DatasetReader.Read(dataset ?? o.Dataset, o.Validation, seed: o.SplitSeed, affectNetClasses: o.AffectNetClasses,
-            classes: o.Classes, inferClasses: o.InferClasses);
+        var description = o.ReadDataset(dataset);
         if (!description.Labels.SequenceEqual(state.Labels))
             throw new InvalidDataException($"The calibration data's labels ({string.Join(",", description.Labels)}) are not the model's ({string.Join(",", state.Labels)}).");
         if (description.Validation.Samples.Count == 0)

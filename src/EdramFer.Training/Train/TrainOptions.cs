@@ -57,4 +57,9 @@ public sealed record TrainOptions
     public int Threads { get; init; }
     /// <summary>ONNX ResNet whose ImageNet weights start a ResNet glimpse trunk (<see cref="Model.PretrainedResNet"/>); a fresh run only.</summary>
     public string? PretrainedGlimpse { get; init; }
+
+    /// <summary>The dataset as this run splits it (<see cref="Data.DatasetReader.Read"/> with this run's validation set,
+    /// split seed and classes); <paramref name="dataset"/> replaces <see cref="Dataset"/> when given.</summary>
+    public Data.DatasetDescription ReadDataset(string? dataset = null) =>
+        Data.DatasetReader.Read(dataset ?? Dataset, Validation, seed: SplitSeed, affectNetClasses: AffectNetClasses, classes: Classes, inferClasses: InferClasses);
 }

@@ -50,8 +50,7 @@ public sealed partial class Trainer
     /// <summary>Reads, preprocesses (cached) and subsamples the splits.</summary>
     public (DatasetDescription Dataset, PreprocessedSet Train, PreprocessedSet Validation) LoadData(CancellationToken cancel)
     {
-        var dataset = DatasetReader.Read(_options.Dataset, _options.Validation, seed: _options.SplitSeed, affectNetClasses: _options.AffectNetClasses,
-            classes: _options.Classes, inferClasses: _options.InferClasses);
+        var dataset = _options.ReadDataset();
         var cacheDir = string.IsNullOrEmpty(_options.CacheDir) ? Path.Combine(_runDir, "cache") : _options.CacheDir;
         var train = Subsample(dataset.Train.Samples, _options.MaxTrainImages, _options.Seed);
         var val = Subsample(dataset.Validation.Samples, _options.MaxValidationImages, _options.Seed + 1);
